@@ -1,0 +1,56 @@
+"""The ``mashgraph`` command: one click group; each area adds its subcommands.
+
+Errors from mashgraph reach the user as one line saying what failed and what
+to do, with a non-zero exit code; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from .errors import MashgraphError
+from .settings import load_settings
+
+__all__ = ["main", "cli"]
+
+# "module:attribute" of every subcommand, in the order `mashgraph --help` lists them.
+SUBCOMMANDS = [
+    "mashgraph.graph.cli:cypher",
+    "mashgraph.graph.cli:schema",
+]
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MashgraphError as err:
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.secho(f"error: {err.one_line()}", fg="red", err=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="MASHGRAPH_DB", default=None, metavar="URL",
+              help="Graph store: a directory (embedded FalkorDB, default ./data/graph), "
+                   "redis://host:port, or bolt://host:7687 (Neo4j). Env: MASHGRAPH_DB.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="mashgraph")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """mashgraph: join every agency's safeguarding records into one graph and explore it."""
+    ctx.obj = load_settings(db=db)
+
+
+for _spec in SUBCOMMANDS:
+    _module, _, _attr = _spec.partition(":")
+    cli.add_command(getattr(importlib.import_module(_module), _attr))
+
+
+def main() -> None:
+    cli(prog_name="mashgraph")

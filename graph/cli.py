@@ -1,0 +1,70 @@
+"""``mashgraph cypher`` and ``mashgraph schema``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import ConfigError
+from ..settings import Settings
+from .format import FORMATS, format_result
+from .store import open_store
+
+__all__ = ["cypher", "schema", "parse_cli_params"]
+
+
+def parse_cli_params(pairs: tuple[str, ...]) -> dict[str, object]:
+    """``k=v`` pairs as a dict; ``v`` is read as JSON when it parses (numbers, lists), else as text."""
+    params: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--param {pair!r} is not NAME=VALUE", hint="write --param since=2024-01-01")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
+
+
+@click.command()
+@click.argument("statement")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter; VALUE is JSON if it parses, else text. Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--timeout", type=float, default=None, help="Seconds before the engine stops the query.")
+@click.pass_obj
+def cypher(settings: Settings, statement: str, params: tuple[str, ...], fmt: str,
+           timeout: float | None) -> None:
+    """Run one read-only Cypher statement, like cypher-shell."""
+    with open_store(settings.db, settings) as store:
+        result = store.read(statement, parse_cli_params(params), timeout=timeout)
+    cap = settings.row_cap
+    truncated = len(result.rows) > cap
+    if truncated:
+        result.rows = result.rows[:cap]
+    click.echo(format_result(result, fmt, truncated_at=cap if truncated else None))
+
+
+@click.group()
+def schema() -> None:
+    """Apply or show constraints, indexes and reference Concern nodes."""
+
+
+@schema.command("apply")
+@click.pass_obj
+def schema_apply(settings: Settings) -> None:
+    """Create unique keys, indexes, the name full-text index and Concern nodes (idempotent)."""
+    with open_store(settings.db, settings) as store:
+        statements = store.ensure_schema()
+    click.echo(f"schema applied to {settings.db}: {len(statements)} statements, concerns seeded")
+
+
+@schema.command("show")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_obj
+def schema_show(settings: Settings, fmt: str) -> None:
+    """List the indexes and constraints the store reports."""
+    with open_store(settings.db, settings) as store:
+        click.echo(format_result(store.schema(), fmt))

@@ -1,0 +1,185 @@
+"""The ``GraphStore`` contract and ``open_store``, which picks a backend by URL.
+
+The public methods here are concrete; each backend fills in a few hooks
+(``_read``, ``_write``, ``_explain``, ``_apply_ddl``, ``_close``) and brings a
+``Dialect`` for what differs between engines (DDL, full-text, explain). Callers
+never branch on the backend.
+
+>>> from mashgraph.graph.store import backend_for_url
+>>> backend_for_url("bolt://db:7687"), backend_for_url("redis://h:6379"), backend_for_url("./data/graph")
+('neo4j', 'falkordb-server', 'embedded')
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from typing import Any, Iterable, Iterator, Mapping
+
+from ..errors import ConfigError
+from ..settings import Settings, load_settings
+from .concerns import ALL_CONCERNS
+from .model import SCHEMA, SchemaSpec
+from .types import Result
+
+__all__ = ["Dialect", "GraphStore", "open_store", "backend_for_url", "SEED_CONCERNS_CYPHER"]
+
+SEED_CONCERNS_CYPHER = """
+UNWIND $rows AS row
+MERGE (c:Concern {key: row.key})
+SET c.label = row.label, c.subject = row.subject
+"""
+
+
+class Dialect(ABC):
+    """What differs between engines, in one place per backend."""
+
+    name: str = ""
+
+    @abstractmethod
+    def schema_statements(self, spec: SchemaSpec) -> list[str]:
+        """DDL statements (unique keys, lookup indexes, full-text) for ``spec``; idempotent where the engine allows."""
+
+    @abstractmethod
+    def fulltext_search(self, label: str) -> str:
+        """Cypher that searches the full-text index of ``label`` for ``$q`` and yields ``node, score``, limited to ``$limit``."""
+
+
+class GraphStore(ABC):
+    """One graph database. Use as a context manager or call ``close()``.
+
+    Every method takes portable Cypher (see DESIGN.md); parameters are always
+    passed separately, never formatted into the text.
+    """
+
+    dialect: Dialect
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = url
+        self.settings = settings
+
+    # -- public contract -------------------------------------------------
+    def read(self, cypher: str, params: Mapping[str, Any] | None = None,
+             timeout: float | None = None) -> Result:
+        """Run a read-only statement; the engine refuses writes (``ReadOnlyViolation``).
+
+        ``timeout`` is in seconds (default ``settings.query_timeout_ms``); past it
+        the engine stops the query and ``QueryTimeout`` is raised.
+        """
+        return self._read(cypher, dict(params or {}), self._timeout_ms(timeout))
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> Result:
+        """Run one write statement in its own transaction; it must be idempotent."""
+        return self._write(cypher, dict(params or {}))
+
+    def write_batches(self, cypher: str, rows: Iterable[Mapping[str, Any]],
+                      batch_size: int | None = None) -> int:
+        """Run ``cypher`` (which reads ``$rows``, usually ``UNWIND $rows AS row``) once per batch.
+
+        Returns the number of rows sent. Each batch is its own transaction.
+        """
+        size = batch_size or self.settings.batch_size
+        sent = 0
+        for batch in _batched(rows, size):
+            self._write(cypher, {"rows": batch})
+            sent += len(batch)
+        return sent
+
+    def ensure_schema(self, spec: SchemaSpec = SCHEMA) -> list[str]:
+        """Create unique keys, indexes and the full-text index, then seed ``Concern`` nodes.
+
+        Safe to run any number of times. Returns the DDL statements applied.
+        """
+        statements = self.dialect.schema_statements(spec)
+        for statement in statements:
+            self._apply_ddl(statement)
+        self._wait_for_schema()
+        rows = [{"key": k, "label": label, "subject": subject}
+                for k, (label, subject) in ALL_CONCERNS.items()]
+        self.write_batches(SEED_CONCERNS_CYPHER, rows)
+        return statements
+
+    def schema(self) -> Result:
+        """The indexes and constraints the engine reports (columns differ per engine)."""
+        return self._show_schema()
+
+    def explain(self, cypher: str, params: Mapping[str, Any] | None = None) -> str:
+        """The engine's plan for ``cypher`` as text, without running it."""
+        return self._explain(cypher, dict(params or {}))
+
+    def search_names(self, text: str, label: str = "Record", limit: int = 25) -> Result:
+        """Full-text search of names; rows of ``node, score``."""
+        return self.read(self.dialect.fulltext_search(label), {"q": text, "limit": limit})
+
+    def close(self) -> None:
+        """Release connections (and stop an embedded server this process started)."""
+        self._close()
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- hooks -------------------------------------------------------------
+    @abstractmethod
+    def _read(self, cypher: str, params: dict[str, Any], timeout_ms: int) -> Result: ...
+
+    @abstractmethod
+    def _write(self, cypher: str, params: dict[str, Any]) -> Result: ...
+
+    @abstractmethod
+    def _explain(self, cypher: str, params: dict[str, Any]) -> str: ...
+
+    @abstractmethod
+    def _apply_ddl(self, statement: str) -> None: ...
+
+    @abstractmethod
+    def _wait_for_schema(self) -> None: ...
+
+    @abstractmethod
+    def _show_schema(self) -> Result: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
+
+    # -- helpers -------------------------------------------------------------
+    def _timeout_ms(self, timeout: float | None) -> int:
+        ms = self.settings.query_timeout_ms if timeout is None else int(timeout * 1000)
+        return max(1, min(ms, self.settings.max_query_timeout_ms))
+
+
+def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := [dict(r) for r in itertools.islice(it, size)]:
+        yield batch
+
+
+def backend_for_url(url: str) -> str:
+    """Which backend serves ``url``: ``neo4j``, ``falkordb-server`` or ``embedded``."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
+        return "neo4j"
+    if scheme in {"redis", "rediss", "falkor", "falkors"}:
+        return "falkordb-server"
+    if scheme in {"", "file"}:
+        return "embedded"
+    raise ConfigError(
+        f"unknown graph store URL scheme {scheme!r} in {url!r}",
+        hint="use a directory path, redis://host:port, falkor://host:port or bolt://host:7687",
+    )
+
+
+def open_store(url: str | None = None, settings: Settings | None = None) -> GraphStore:
+    """Open the store at ``url`` (default ``settings.db``, i.e. ``MASHGRAPH_DB`` or ``./data/graph``)."""
+    settings = settings or load_settings()
+    url = url or settings.db
+    kind = backend_for_url(url)
+    if kind == "neo4j":
+        from .backends.neo4j import Neo4jStore
+        return Neo4jStore(url, settings)
+    if kind == "falkordb-server":
+        from .backends.falkordb import FalkorServerStore
+        return FalkorServerStore(url, settings)
+    from .backends.embedded import EmbeddedStore
+    return EmbeddedStore(url.removeprefix("file://"), settings)

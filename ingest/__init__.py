@@ -1,0 +1,1 @@
+"""Batch jobs: readers, source mappings, validation, loading, entity resolution, synthetic data."""

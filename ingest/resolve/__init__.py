@@ -1,0 +1,1 @@
+"""Entity resolution: link agency Records into Persons."""

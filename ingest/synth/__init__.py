@@ -1,0 +1,1 @@
+"""Synthetic multi-agency data with ground truth."""

@@ -1,0 +1,72 @@
+"""Settings: defaults, then ``MASHGRAPH_*`` environment variables, then overrides.
+
+Every setting is documented in ``docs/settings.md``; a test fails when one is
+not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["Settings", "load_settings"]
+
+PREFIX = "MASHGRAPH_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of mashgraph. Environment names are ``MASHGRAPH_`` + upper name."""
+
+    db: str = "./data/graph"
+    """Graph store URL: a path (embedded FalkorDB), redis:// or falkor:// (FalkorDB server), bolt:// or neo4j:// (Neo4j 5)."""
+    graph_name: str = "mashgraph"
+    """Graph name inside FalkorDB (a server can hold several)."""
+    neo4j_database: str = "neo4j"
+    """Neo4j database name."""
+    neo4j_user: str = "neo4j"
+    """Neo4j user name."""
+    neo4j_password: str = field(default="", repr=False)
+    """Neo4j password (environment only; never commit it)."""
+    query_timeout_ms: int = 30_000
+    """Default timeout of a read statement, in milliseconds."""
+    max_query_timeout_ms: int = 300_000
+    """Upper bound of any statement's timeout, in milliseconds (FalkorDB TIMEOUT_MAX)."""
+    start_timeout_s: int = 120
+    """Seconds to wait for the embedded FalkorDB server to start (large graphs load slowly)."""
+    batch_size: int = 10_000
+    """Rows per UNWIND batch when writing."""
+    row_cap: int = 10_000
+    """Most rows a saved query or cypher command returns before it says 'truncated'."""
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    return value
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then ``MASHGRAPH_*`` from ``environ`` (default ``os.environ``), then ``overrides``."""
+    from .errors import ConfigError
+
+    env = os.environ if environ is None else environ
+    base = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = PREFIX + f.name.upper()
+        if name in env:
+            try:
+                values[f.name] = _coerce(env[name], getattr(base, f.name))
+            except ValueError:
+                raise ConfigError(
+                    f"{name}={env[name]!r} is not a valid {type(getattr(base, f.name)).__name__}",
+                    hint=f"set {name} to a number or unset it",
+                ) from None
+    return replace(base, **values).with_overrides(**overrides)
