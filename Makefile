@@ -34,7 +34,7 @@ test: $(STAMP) $(LINT_DIR)/node_modules/.installed
 
 ## lint-cypher: check every Cypher statement the project sends with Neo4j's own front end
 lint-cypher: $(STAMP) $(LINT_DIR)/node_modules/.installed
-	$(VENV)/bin/python -m mashgraph.tools.lint_cypher
+	$(VENV)/bin/python -m mashgraph.graph.lint
 
 ## fixtures: regenerate the committed test fixture set
 fixtures: $(STAMP)
