@@ -39,6 +39,18 @@ class Settings:
     """Rows per UNWIND batch when writing."""
     row_cap: int = 10_000
     """Most rows a saved query or cypher command returns before it says 'truncated'."""
+    users_db: str = ""
+    """Web users and audit log (SQLite file); empty = mashgraph.sqlite beside an embedded graph directory, else ./data/mashgraph.sqlite."""
+    secret_key: str = field(default="", repr=False)
+    """Key that signs web session cookies (environment only); empty = a random key kept in the users database."""
+    session_minutes: int = 480
+    """Minutes a web login lasts before the user must sign in again."""
+    cookie_secure: bool = False
+    """Send the session cookie over HTTPS only (turn on behind a TLS proxy)."""
+    require_reason: bool = False
+    """Web users must state a reason (e.g. a case reference) before viewing people, running queries or exporting."""
+    network_limit: int = 250
+    """Most nodes the web network view draws around one person."""
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,570 @@
+"""What the explorer shows about people: search, profiles, chronology, "who knows what", networks.
+
+Every statement is a ``*_CYPHER`` constant (portable Cypher, parameters only);
+the web views call these functions and hold no Cypher themselves.
+
+A *profile* is built from a set of ``Record`` keys: the records resolved to one
+``Person``, or a single unresolved record. The definitions of DESIGN.md apply:
+
+- an agency **knows** a concern about a person when it made the referral,
+  recorded the incident or runs the episode that raised it, or the referral was
+  sent (``TO``) or shared (``SHARED_WITH``) with it;
+- an agency is **involved** with a person when it holds a record of them;
+- **fragmentation** = the share of (concern, involved agency) pairs where the
+  involved agency does not know the concern.
+
+>>> gap = knowledge_gap([Event("r1", "referral", None, "police", "", "", ["3A"], ["police", "csc"])],
+...                     involved=["police", "csc", "health"])
+>>> gap.missing["3A"], round(gap.fragmentation, 3)
+(['health'], 0.333)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..errors import ValidationError
+from .concerns import ALL_CONCERNS
+from .store import GraphStore
+from .types import Node
+
+__all__ = [
+    "SearchHit", "Event", "KnowledgeGap", "Profile", "Household", "Network",
+    "search_people", "person_profile", "record_profile", "household_view",
+    "person_network", "knowledge_gap",
+]
+
+# -- Cypher ------------------------------------------------------------------
+
+PERSON_CYPHER = """
+MATCH (p:Person {key: $key})
+RETURN p
+"""
+
+PERSON_RECORDS_CYPHER = """
+MATCH (p:Person {key: $key})<-[rt:RESOLVES_TO]-(r:Record)
+OPTIONAL MATCH (r)-[:HELD_BY]->(a:Agency)
+RETURN r, a.key AS agency, a.name AS agency_name, a.kind AS agency_kind,
+       rt.probability AS probability, rt.method AS method, rt.evidence AS evidence
+ORDER BY agency, r.key
+"""
+
+RECORD_CYPHER = """
+MATCH (r:Record {key: $key})
+OPTIONAL MATCH (r)-[:HELD_BY]->(a:Agency)
+WITH r, a
+OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
+RETURN r, a.key AS agency, a.name AS agency_name, a.kind AS agency_kind, p.key AS person
+"""
+
+RECORD_PERSONS_CYPHER = """
+UNWIND $keys AS k
+MATCH (r:Record {key: k})
+OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
+RETURN r.key AS record, p.key AS person, p.display_name AS display_name
+"""
+
+RECORDS_BY_IDENTIFIER_CYPHER = """
+MATCH (r:Record {nhs_number: $value}) RETURN r
+UNION MATCH (r:Record {upn: $value}) RETURN r
+UNION MATCH (r:Record {pnc_id: $value}) RETURN r
+UNION MATCH (r:Record {ni_number: $value}) RETURN r
+UNION MATCH (r:Record {key: $value}) RETURN r
+"""
+
+ADDRESSES_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})-[l:LIVES_AT]->(ad:Address)
+RETURN r.key AS record, r.agency AS agency, ad.key AS address, ad.text AS text,
+       ad.postcode AS postcode, ad.uprn AS uprn, l.from AS since, l.to AS until
+"""
+
+HOUSEHOLDS_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})-[m:MEMBER_OF]->(h:Household)
+RETURN DISTINCT h.key AS household, r.agency AS agency, m.role AS role, m.from AS since, m.to AS until
+"""
+
+RELATIVES_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})-[rel:RELATED_TO]-(o:Record)
+OPTIONAL MATCH (o)-[:RESOLVES_TO]->(op:Person)
+RETURN r.key AS record, rel.type AS type, startNode(rel) = r AS outgoing, o.key AS other_record,
+       o.given_name AS given_name, o.family_name AS family_name, o.dob AS dob, op.key AS person,
+       op.display_name AS person_name
+"""
+
+HOUSEHOLD_MEMBERS_CYPHER = """
+MATCH (h:Household {key: $key})<-[m:MEMBER_OF]-(r:Record)
+OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
+RETURN r, m.role AS role, m.from AS since, m.to AS until, p.key AS person, p.display_name AS display_name
+ORDER BY r.dob, r.key
+"""
+
+REFERRAL_EVENTS_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})<-[ab:ABOUT]-(ev:Referral)
+OPTIONAL MATCH (maker:Agency)-[:MADE]->(ev)
+WITH r, ab, ev, maker
+RETURN ev.key AS key, ev.date AS date, maker.key AS agency, r.key AS record, ab.role AS role,
+       ev.source_code AS source_code, ev.rag AS rag, ev.outcome AS outcome, ev.nfa AS nfa,
+       [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns,
+       [(ev)-[:TO]->(t:Agency) | t.key] AS sent_to,
+       [(ev)-[:SHARED_WITH]->(s:Agency) | s.key] AS shared_with
+"""
+
+INCIDENT_EVENTS_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})<-[inv:INVOLVES]-(ev:Incident)
+OPTIONAL MATCH (rec:Agency)-[:RECORDED]->(ev)
+WITH r, inv, ev, rec
+RETURN ev.key AS key, ev.date AS date, rec.key AS agency, r.key AS record, inv.role AS role,
+       ev.type AS type, [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns
+"""
+
+EPISODE_EVENTS_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})<-[:FOR]-(ev:Episode)
+OPTIONAL MATCH (runner:Agency)-[:RUNS]->(ev)
+WITH r, ev, runner
+RETURN ev.key AS key, ev.start AS date, ev.end AS until, runner.key AS agency, r.key AS record,
+       ev.kind AS kind, ev.category AS category, [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns
+"""
+
+AGENCY_NAMES_CYPHER = """
+MATCH (a:Agency)
+RETURN a.key AS key, a.name AS name, a.kind AS kind
+"""
+
+# Other records sharing an address or household with a person's records.
+NETWORK_LINKS_CYPHER = """
+UNWIND $records AS rk
+MATCH (r:Record {key: rk})-[l1:LIVES_AT|MEMBER_OF]->(hub)
+WITH r, l1, hub
+OPTIONAL MATCH (hub)<-[l2:LIVES_AT|MEMBER_OF]-(o:Record)
+WHERE NOT o.key IN $records
+WITH r, l1, hub, l2, o
+OPTIONAL MATCH (o)-[:RESOLVES_TO]->(op:Person)
+RETURN r.key AS record, type(l1) AS rel, hub, type(l2) AS rel2, o, op
+LIMIT $limit
+"""
+
+INCIDENT_LINKS_CYPHER = """
+UNWIND $events AS ek
+MATCH (ev:Incident {key: ek})-[inv:INVOLVES]->(o:Record)
+WHERE NOT o.key IN $records
+OPTIONAL MATCH (o)-[:RESOLVES_TO]->(op:Person)
+RETURN ev.key AS event, inv.role AS role, o, op
+LIMIT $limit
+"""
+
+# -- values --------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    """One search result: a resolved person (with their matching records) or an unresolved record."""
+
+    person: str | None
+    display_name: str
+    records: list[dict[str, Any]]
+    score: float
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(``person``|``record``, key) of the page this hit opens."""
+        return ("person", self.person) if self.person else ("record", self.records[0]["key"])
+
+
+@dataclass
+class Event:
+    """One entry of a multi-agency chronology."""
+
+    key: str
+    kind: str                     # referral | incident | episode
+    date: dt.date | None
+    agency: str | None            # who made / recorded / runs it
+    detail: str
+    role: str
+    concerns: list[str]
+    known_by: list[str]           # agencies that know (DESIGN.md "knows")
+    records: list[str] = field(default_factory=list)
+    outcome: str = ""
+
+
+@dataclass
+class KnowledgeGap:
+    """Which involved agency knows which concern about one person."""
+
+    concerns: list[str]
+    involved: list[str]
+    known: dict[str, list[str]]      # concern -> involved agencies that know it
+    missing: dict[str, list[str]]    # concern -> involved agencies that do not
+    fragmentation: float | None      # None when there are no pairs
+
+
+@dataclass
+class Profile:
+    """Everything the person page shows."""
+
+    key: str
+    kind: str                       # person | record
+    display_name: str
+    dob: dt.date | None
+    sex: str | None
+    records: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    households: list[dict[str, Any]]
+    relatives: list[dict[str, Any]]
+    chronology: list[Event]
+    gap: KnowledgeGap
+    agencies: dict[str, str]
+
+    @property
+    def record_keys(self) -> list[str]:
+        return [r["key"] for r in self.records]
+
+
+@dataclass
+class Household:
+    key: str
+    members: list[dict[str, Any]]
+    person_keys: list[str]
+    chronology: list[Event]
+    agencies: dict[str, str]
+
+
+@dataclass
+class Network:
+    """Nodes and edges for vis-network; ``truncated`` when the node limit was reached."""
+
+    center: str
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    truncated: bool
+    person_keys: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"center": self.center, "nodes": self.nodes, "edges": self.edges,
+                "truncated": self.truncated}
+
+
+# -- search ----------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9/:\-]{6,}$")
+IDENTIFIER_FIELDS = ("nhs_number", "upn", "pnc_id", "ni_number")
+
+
+def search_people(store: GraphStore, text: str, limit: int = 25) -> list[SearchHit]:
+    """Records whose names start with every word of ``text`` (or whose identifier equals it), grouped by person.
+
+    Raises ``ValidationError`` for text with no letters or digits.
+    """
+    text = (text or "").strip()
+    if _IDENTIFIER.match(text.replace(" ", "")):
+        value = text.replace(" ", "")
+        rows = store.read(RECORDS_BY_IDENTIFIER_CYPHER, {"value": value}).rows
+        if rows:
+            return _group_hits([(row[0], 1.0) for row in rows], store, limit)
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        raise ValidationError("search text needs at least one letter or digit",
+                              hint="type part of a given or family name, or an identifier")
+    # Each engine's full-text syntax treats spaces differently (AND vs OR), so
+    # ask for any word as a prefix and keep the records that match every word.
+    query = " ".join(f"{w}*" for w in words)
+    result = store.search_names(query, "Record", max(limit * 8, 100))
+    hits = []
+    for node, score in result.rows:
+        names = " ".join(str(node.props.get(p) or "") for p in ("given_name", "family_name")).lower()
+        tokens = _WORD.findall(names)
+        if all(any(t.startswith(w) for t in tokens) for w in words):
+            hits.append((node, float(score or 0.0)))
+    return _group_hits(hits, store, limit)
+
+
+def _group_hits(hits: list[tuple[Node, float]], store: GraphStore, limit: int) -> list[SearchHit]:
+    if not hits:
+        return []
+    keys = [n.key for n, _ in hits]
+    persons = {row["record"]: row for row in store.read(RECORD_PERSONS_CYPHER, {"keys": keys})}
+    grouped: dict[str, SearchHit] = {}
+    for node, score in hits:
+        info = persons.get(node.key) or {}
+        person = info.get("person")
+        group = person or f"record:{node.key}"
+        rec = _record_summary(node.props)
+        if group not in grouped:
+            grouped[group] = SearchHit(person, info.get("display_name") or _name(node.props), [], score)
+        hit = grouped[group]
+        if rec["key"] not in {r["key"] for r in hit.records}:
+            hit.records.append(rec)
+        hit.score = max(hit.score, score)
+    ordered = sorted(grouped.values(), key=lambda h: (-h.score, h.display_name.lower()))
+    return ordered[:limit]
+
+
+def _name(props: dict[str, Any]) -> str:
+    name = " ".join(str(props.get(p)) for p in ("given_name", "family_name") if props.get(p))
+    return name or str(props.get("key") or "(no name)")
+
+
+def _record_summary(props: dict[str, Any]) -> dict[str, Any]:
+    return {"key": props.get("key"), "agency": props.get("agency"), "name": _name(props),
+            "dob": props.get("dob"), "sex": props.get("sex"),
+            **{f: props.get(f) for f in IDENTIFIER_FIELDS}}
+
+
+# -- profiles -----------------------------------------------------------------------
+
+
+def person_profile(store: GraphStore, key: str) -> Profile | None:
+    """The profile of the person ``key``, or None when there is no such person."""
+    row = store.read(PERSON_CYPHER, {"key": key}).rows
+    if not row:
+        return None
+    person: Node = row[0][0]
+    records = []
+    for r in store.read(PERSON_RECORDS_CYPHER, {"key": key}):
+        rec = _record_summary(r["r"].props)
+        rec.update(agency=r["agency"] or rec["agency"], agency_name=r["agency_name"],
+                   probability=r["probability"], method=r["method"], evidence=r["evidence"])
+        records.append(rec)
+    p = person.props
+    return _profile(store, key, "person", str(p.get("display_name") or key), p.get("dob"),
+                    p.get("sex"), records)
+
+
+def record_profile(store: GraphStore, key: str) -> Profile | None:
+    """The profile of one record (used before or without resolution), or None."""
+    rows = store.read(RECORD_CYPHER, {"key": key}).records()
+    if not rows:
+        return None
+    r = rows[0]
+    rec = _record_summary(r["r"].props)
+    rec.update(agency=r["agency"] or rec["agency"], agency_name=r["agency_name"],
+               probability=None, method=None, evidence=None, person=r["person"])
+    return _profile(store, key, "record", rec["name"], rec["dob"], rec["sex"], [rec])
+
+
+def _profile(store: GraphStore, key: str, kind: str, name: str, dob: Any, sex: Any,
+             records: list[dict[str, Any]]) -> Profile:
+    keys = [r["key"] for r in records]
+    params = {"records": keys}
+    identifiers = [{"type": f, "value": r[f], "agency": r["agency"], "record": r["key"]}
+                   for r in records for f in IDENTIFIER_FIELDS if r.get(f)]
+    addresses = sorted(store.read(ADDRESSES_CYPHER, params).records(),
+                       key=lambda a: (_sortable(a["since"]), a["record"]), reverse=True)
+    households = store.read(HOUSEHOLDS_CYPHER, params).records()
+    relatives = store.read(RELATIVES_CYPHER, params).records()
+    chronology = chronology_for(store, keys)
+    involved = sorted({r["agency"] for r in records if r["agency"]})
+    return Profile(key, kind, name, dob, sex, records, identifiers, addresses, households,
+                   relatives, chronology, knowledge_gap(chronology, involved), agency_names(store))
+
+
+def agency_names(store: GraphStore) -> dict[str, str]:
+    """Agency key -> display name."""
+    return {r["key"]: r["name"] or r["key"] for r in store.read(AGENCY_NAMES_CYPHER)}
+
+
+def chronology_for(store: GraphStore, record_keys: list[str]) -> list[Event]:
+    """Referrals, incidents and episodes about any of ``record_keys``, oldest first."""
+    params = {"records": record_keys}
+    events: dict[str, Event] = {}
+
+    def add(ev: Event) -> None:
+        if ev.key in events:
+            seen = events[ev.key]
+            seen.records = sorted(set(seen.records) | set(ev.records))
+            if ev.role and ev.role not in seen.role.split(", "):
+                seen.role = ", ".join(filter(None, [seen.role, ev.role]))
+        else:
+            events[ev.key] = ev
+
+    for r in store.read(REFERRAL_EVENTS_CYPHER, params):
+        rag = f"RAG {r['rag']}" if r["rag"] else ""
+        source = f"source {r['source_code']}" if r["source_code"] else ""
+        known = [r["agency"], *r["sent_to"], *r["shared_with"]]
+        add(Event(r["key"], "referral", r["date"], r["agency"], ", ".join(filter(None, [source, rag])),
+                  r["role"] or "", sorted(set(r["concerns"])), _uniq(known), [r["record"]],
+                  _outcome(r["outcome"], r["nfa"])))
+    for r in store.read(INCIDENT_EVENTS_CYPHER, params):
+        add(Event(r["key"], "incident", r["date"], r["agency"], str(r["type"] or ""), r["role"] or "",
+                  sorted(set(r["concerns"])), _uniq([r["agency"]]), [r["record"]]))
+    for r in store.read(EPISODE_EVENTS_CYPHER, params):
+        until = f"until {r['until'].isoformat()}" if isinstance(r["until"], dt.date) else "open"
+        detail = ", ".join(filter(None, [str(r["kind"] or ""), str(r["category"] or ""), until]))
+        add(Event(r["key"], "episode", r["date"], r["agency"], detail, "",
+                  sorted(set(r["concerns"])), _uniq([r["agency"]]), [r["record"]]))
+    return sorted(events.values(), key=lambda e: (_sortable(e.date), e.kind, e.key))
+
+
+def _outcome(outcome: Any, nfa: Any) -> str:
+    parts = [str(outcome)] if outcome else []
+    if nfa is True and "nfa" not in " ".join(parts).lower():
+        parts.append("NFA")
+    return ", ".join(parts)
+
+
+def _uniq(values: Iterable[Any]) -> list[str]:
+    return sorted({str(v) for v in values if v})
+
+
+def _sortable(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
+
+
+def knowledge_gap(chronology: list[Event], involved: list[str]) -> KnowledgeGap:
+    """Who knows which concern, over the agencies ``involved`` with the person (DESIGN.md)."""
+    knowers: dict[str, set[str]] = {}
+    for ev in chronology:
+        for code in ev.concerns:
+            knowers.setdefault(code, set()).update(ev.known_by)
+    concerns = sorted(knowers, key=_concern_order)
+    known = {c: [a for a in involved if a in knowers[c]] for c in concerns}
+    missing = {c: [a for a in involved if a not in knowers[c]] for c in concerns}
+    pairs = len(concerns) * len(involved)
+    frag = sum(len(m) for m in missing.values()) / pairs if pairs else None
+    return KnowledgeGap(concerns, list(involved), known, missing, frag)
+
+
+def _concern_order(code: str) -> tuple[int, str]:
+    digits = re.match(r"\d+", code)
+    return (int(digits.group()) if digits else 1000, code)
+
+
+def concern_label(code: str) -> str:
+    """``3B`` -> ``domestic abuse (parent)``; unknown codes come back unchanged."""
+    return ALL_CONCERNS.get(code, (code, ""))[0]
+
+
+# -- households -----------------------------------------------------------------------
+
+
+def household_view(store: GraphStore, key: str) -> Household | None:
+    """Members of household ``key`` (with their persons) and the household's chronology, or None."""
+    rows = store.read(HOUSEHOLD_MEMBERS_CYPHER, {"key": key}).records()
+    if not rows:
+        return None
+    members = []
+    for r in rows:
+        rec = _record_summary(r["r"].props)
+        rec.update(role=r["role"], since=r["since"], until=r["until"], person=r["person"],
+                   display_name=r["display_name"] or rec["name"])
+        members.append(rec)
+    persons = sorted({m["person"] for m in members if m["person"]})
+    chronology = chronology_for(store, [m["key"] for m in members])
+    return Household(key, members, persons, chronology, agency_names(store))
+
+
+# -- networks -------------------------------------------------------------------------
+
+
+def person_network(store: GraphStore, profile: Profile, limit: int = 250) -> Network:
+    """The person (or record) at the centre, their records, agencies, events, concerns,
+    addresses and households, and the other people linked through them; at most ``limit`` nodes."""
+    net = _NetworkBuilder(limit)
+    center = f"{profile.kind}:{profile.key}"
+    net.node(center, profile.display_name, "person" if profile.kind == "person" else "record",
+             f"{profile.display_name} ({profile.kind} {profile.key})")
+    for rec in profile.records:
+        rid = f"record:{rec['key']}"
+        if profile.kind == "person":
+            net.node(rid, f"{rec['agency']} record", "record", f"{rec['name']} - {rec['key']}")
+            net.edge(rid, center, "RESOLVES_TO")
+        if rec["agency"]:
+            net.node(f"agency:{rec['agency']}", profile.agencies.get(rec["agency"], rec["agency"]), "agency")
+            net.edge(rid, f"agency:{rec['agency']}", "HELD_BY")
+    for ev in profile.chronology:
+        eid = f"{ev.kind}:{ev.key}"
+        when = ev.date.isoformat() if isinstance(ev.date, dt.date) else "no date"
+        net.node(eid, f"{ev.kind} {when}", ev.kind, f"{ev.kind} {ev.key} {ev.detail}".strip())
+        for rk in ev.records:
+            net.edge(eid, f"record:{rk}", {"referral": "ABOUT", "incident": "INVOLVES", "episode": "FOR"}[ev.kind])
+        if ev.agency:
+            net.node(f"agency:{ev.agency}", profile.agencies.get(ev.agency, ev.agency), "agency")
+            net.edge(f"agency:{ev.agency}", eid, {"referral": "MADE", "incident": "RECORDED", "episode": "RUNS"}[ev.kind])
+        for code in ev.concerns:
+            net.node(f"concern:{code}", code, "concern", concern_label(code))
+            net.edge(eid, f"concern:{code}", "RAISES")
+    links = store.read(NETWORK_LINKS_CYPHER, {"records": profile.record_keys, "limit": limit * 4})
+    for row in links:
+        hub: Node = row["hub"]
+        hub_kind = hub.labels[0].lower() if hub.labels else "node"
+        hub_id = net.node(f"{hub_kind}:{hub.key}", _hub_label(hub), hub_kind, _hub_title(hub))
+        net.edge(f"record:{row['record']}", hub_id, row["rel"])
+        if row["o"] is not None:
+            other = _other_id(net, row["o"], row["op"])
+            net.edge(other, hub_id, row["rel2"])
+    for rel in profile.relatives:
+        if rel["person"] == profile.key and profile.kind == "person":
+            continue
+        name = " ".join(filter(None, [rel["given_name"], rel["family_name"]])) or rel["other_record"]
+        other = _other_id(net, Node(rel["other_record"], ("Record",), {"key": rel["other_record"],
+                          "given_name": rel["given_name"], "family_name": rel["family_name"]}),
+                          Node(rel["person"], ("Person",), {"display_name": rel["person_name"] or name}) if rel["person"] else None)
+        if rel["outgoing"]:
+            net.edge(f"record:{rel['record']}", other, "RELATED_TO", rel["type"])
+        else:
+            net.edge(other, f"record:{rel['record']}", "RELATED_TO", rel["type"])
+    incidents = [ev.key for ev in profile.chronology if ev.kind == "incident"]
+    if incidents:
+        for row in store.read(INCIDENT_LINKS_CYPHER, {"events": incidents, "records": profile.record_keys,
+                                                      "limit": limit * 4}):
+            other = _other_id(net, row["o"], row["op"])
+            net.edge(f"incident:{row['event']}", other, "INVOLVES", row["role"])
+    return Network(center, net.nodes, net.edges, net.truncated, sorted(net.person_keys))
+
+
+def _other_id(net: "_NetworkBuilder", rec: Node, person: Node | None) -> str:
+    if person is not None:
+        name = str(person.props.get("display_name") or person.key)
+        net.person_keys.add(str(person.key))
+        return net.node(f"person:{person.key}", name, "person", f"{name} (person {person.key})")
+    label = _name(rec.props)
+    return net.node(f"record:{rec.key}", label, "record", f"{label} - {rec.key} (unresolved)")
+
+
+def _hub_label(hub: Node) -> str:
+    if "Address" in hub.labels:
+        return str(hub.props.get("postcode") or hub.props.get("text") or hub.key)
+    return f"{hub.labels[0] if hub.labels else 'node'} {hub.key}"
+
+
+def _hub_title(hub: Node) -> str:
+    if "Address" in hub.labels:
+        return str(hub.props.get("text") or hub.key)
+    return f"{hub.labels[0] if hub.labels else 'node'} {hub.key}"
+
+
+class _NetworkBuilder:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.nodes: list[dict[str, Any]] = []
+        self.edges: list[dict[str, Any]] = []
+        self._ids: set[str] = set()
+        self._edge_ids: set[tuple[str, str, str]] = set()
+        self.truncated = False
+        self.person_keys: set[str] = set()
+
+    def node(self, node_id: str, label: str, group: str, title: str | None = None) -> str:
+        if node_id not in self._ids:
+            if len(self.nodes) >= self.limit:
+                self.truncated = True
+                return node_id
+            self._ids.add(node_id)
+            self.nodes.append({"id": node_id, "label": label, "group": group, "title": title or label})
+        return node_id
+
+    def edge(self, start: str, end: str, rel: str, role: str | None = None) -> None:
+        if start not in self._ids or end not in self._ids or (start, end, rel) in self._edge_ids:
+            return
+        self._edge_ids.add((start, end, rel))
+        label = f"{rel} ({role})" if role else rel
+        self.edges.append({"from": start, "to": end, "label": label})

@@ -1,0 +1,63 @@
+"""Sign in, sign out, and the reason for access recorded with every audit row."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+
+from .app import get_accounts
+from .security import audit, csrf_token
+
+bp = Blueprint("auth", __name__)
+
+MAX_REASON = 200
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a user to another host after login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("search.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = ""
+    if request.method == "POST":
+        name = request.form.get("username", "").strip()
+        user = get_accounts().authenticate(name, request.form.get("password", ""))
+        if user is None:
+            get_accounts().audit(name or "(blank)", "login_failed", "login", (), "", request.remote_addr or "")
+            error = "Wrong user name or password, or the account is disabled or locked."
+        else:
+            target = _safe_next(request.form.get("next"))
+            session.clear()
+            session.permanent = True
+            session["uid"] = user.id
+            session["pwc"] = user.password_changed
+            csrf_token()
+            g.user = user
+            audit("login", "login")
+            return redirect(target)
+    return render_template("login.html", error=error, next=request.values.get("next", "")), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    audit("logout", "logout")
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reason", methods=["GET", "POST"])
+def reason():
+    """State (or clear) why you are looking: a case reference, strategy discussion, etc."""
+    if request.method == "POST":
+        text = " ".join(request.form.get("reason", "").split())[:MAX_REASON]
+        session["reason"] = text
+        if text:
+            audit("set_reason", text)
+        return redirect(_safe_next(request.form.get("next")))
+    return render_template("reason.html", next=request.args.get("next", ""))

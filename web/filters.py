@@ -1,0 +1,57 @@
+"""Jinja filters: dates, concern labels and result cells, always as text (autoescaped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Flask, url_for
+
+from ..graph.explore import concern_label
+from ..graph.format import plain
+from ..graph.types import Node, Path, Rel
+
+__all__ = ["init_app", "cell_link", "cell_text"]
+
+_PAGES = {"Person": "people.person", "Record": "people.record", "Household": "people.household"}
+
+
+def fmt_date(value: Any) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def cell_link(value: Any) -> str | None:
+    """The page a result cell opens (a person, record or household node), or None."""
+    if isinstance(value, Node) and value.key:
+        for label, endpoint in _PAGES.items():
+            if label in value.labels:
+                return url_for(endpoint, key=value.key)
+    return None
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Node):
+        name = value.props.get("display_name") or " ".join(
+            str(value.props[p]) for p in ("given_name", "family_name") if value.props.get(p))
+        return f"{':'.join(value.labels)} {value.key}" + (f" ({name})" if name else "")
+    if isinstance(value, Rel):
+        return f"{value.type} {value.start_key} -> {value.end_key}"
+    if isinstance(value, Path):
+        return " - ".join(cell_text(n) for n in value.nodes)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(plain(value), ensure_ascii=False)
+    return fmt_date(value)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(concern_label, "concern_label")
+    app.add_template_filter(cell_text, "cell_text")
+    app.add_template_filter(cell_link, "cell_link")

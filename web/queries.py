@@ -1,0 +1,137 @@
+"""Saved queries: list, run with typed parameters, result table, CSV and JSON downloads.
+
+Queries come from the library that the CLI uses (``mashgraph.graph.saved_queries``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from ..errors import StoreUnavailable
+from ..graph.format import format_result
+from ..graph.types import Node, Path, Result
+from .app import get_settings, get_store
+from .security import audit, needs_reason
+
+bp = Blueprint("queries", __name__)
+
+PERSON_COLUMNS = ("person", "person_key")
+
+
+def _library() -> Any:
+    try:
+        from ..graph import saved_queries
+    except ImportError as err:
+        raise StoreUnavailable("the saved query library is not installed in this build",
+                               hint=f"update mashgraph ({err})") from err
+    return saved_queries
+
+
+def _params_of(query: Any) -> list[Any]:
+    params = query.params
+    return list(params.values()) if isinstance(params, dict) else list(params or [])
+
+
+def _load() -> dict[str, Any]:
+    """The query library: ``app.config["QUERIES_FOLDER"]`` if set, else the library's default folder."""
+    return _library().load_library(current_app.config.get("QUERIES_FOLDER"))
+
+
+def _get(slug: str) -> Any:
+    library = _load()
+    if slug not in library:
+        abort(404)
+    return library[slug]
+
+
+def person_keys(result: Result) -> list[str]:
+    """Person keys a result shows: Person nodes anywhere, and values of person / person_key / *_person columns."""
+    keys: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Node) and "Person" in value.labels and value.key:
+            keys.add(str(value.key))
+        elif isinstance(value, Path):
+            for n in value.nodes:
+                walk(n)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    person_cols = [i for i, c in enumerate(result.columns)
+                   if c.lower() in PERSON_COLUMNS or c.lower().endswith(("_person", "_person_key"))]
+    for row in result.rows:
+        for i, value in enumerate(row):
+            if i in person_cols and isinstance(value, str):
+                keys.add(value)
+            elif i in person_cols and isinstance(value, list):
+                keys.update(str(v) for v in value if isinstance(v, str))
+            else:
+                walk(value)
+    return sorted(keys)
+
+
+def _raw_params(query: Any) -> dict[str, str]:
+    names = {p.name for p in _params_of(query)}
+    return {k: v for k, v in request.args.items() if k in names and v.strip() != ""}
+
+
+def _run(query: Any) -> tuple[Result, bool, dict[str, Any]]:
+    lib = _library()
+    params = lib.coerce_params(query, _raw_params(query))
+    result, truncated = lib.run_saved_query(get_store(), query, params, row_cap=get_settings().row_cap)
+    return result, truncated, params
+
+
+def _describe(query: Any, params: dict[str, Any]) -> str:
+    return f"{query.slug} {json.dumps(params, default=str, sort_keys=True)}"
+
+
+@bp.route("/queries")
+def index():
+    library = _load()
+    return render_template("queries.html", queries=sorted(library.values(), key=lambda q: q.title.lower()))
+
+
+@bp.route("/queries/<slug>")
+@needs_reason
+def show(slug: str):
+    query = _get(slug)
+    values = {p.name: request.args.get(p.name, _default_text(p.default)) for p in _params_of(query)}
+    if "run" not in request.args:
+        return render_template("query.html", q=query, params=_params_of(query), values=values, result=None)
+    result, truncated, params = _run(query)
+    audit("run_query", _describe(query, params), person_keys(result))
+    return render_template("query.html", q=query, params=_params_of(query), values=values,
+                           result=result, truncated=truncated, cap=get_settings().row_cap,
+                           download_args={**_raw_params(query)})
+
+
+@bp.route("/queries/<slug>.<fmt>")
+@needs_reason
+def download(slug: str, fmt: str):
+    if fmt not in ("csv", "json"):
+        abort(404)
+    query = _get(slug)
+    result, truncated, params = _run(query)
+    audit("export", f"{_describe(query, params)} as {fmt.upper()}", person_keys(result))
+    body = format_result(result, fmt, truncated_at=get_settings().row_cap if truncated else None)
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(body + ("\n" if fmt == "csv" else ""), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{slug}.{fmt}"'})
+
+
+def _default_text(default: Any) -> str:
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, (list, tuple)):
+        return ",".join(str(v) for v in default)
+    return str(default)
