@@ -21,6 +21,7 @@ __all__ = ["main", "cli"]
 SUBCOMMANDS = [
     "mashgraph.graph.cli:cypher",
     "mashgraph.graph.cli:schema",
+    "mashgraph.graph.query_cli:query",
 ]
 
 
