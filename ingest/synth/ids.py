@@ -1,0 +1,162 @@
+"""Synthetic identifiers with real check characters, drawn from ranges never
+issued to real people (see docs/data-dictionary.md "Identifiers").
+
+- NHS number: 10 digits starting ``9``, modulus-11 check digit.
+- UPN: check letter + 12 digits (LA part ``99N``); temporary UPN ends in a letter.
+- PNC id: ``YY/NNNNNNNL`` with serials from 9000000, mod-23 check letter.
+- NI number: first letter ``Q`` (never issued) + letter + 6 digits + A-D.
+- UPRN: ``9`` + 2-digit authority + 9-digit sequence; postcodes in area ``Q<letter>``.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from typing import Callable
+
+from .names import STREET_WORDS, STREET_SUFFIXES, TOWNS
+
+__all__ = [
+    "nhs_check_digit", "valid_nhs_number", "upn_check_letter", "valid_upn",
+    "pnc_check_letter", "valid_pnc_id", "uprn", "postcode_area", "IdAllocator", "StreetNamer",
+]
+
+_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
+_NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+
+
+def nhs_check_digit(nine: str) -> int | None:
+    """Check digit for the first nine digits, or None when the number is invalid (10)."""
+    total = sum(int(c) * w for c, w in zip(nine, range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def valid_nhs_number(value: str) -> bool:
+    if len(value) != 10 or not value.isdigit():
+        return False
+    return nhs_check_digit(value[:9]) == int(value[9])
+
+
+def upn_check_letter(rest: str) -> str:
+    """Check letter of a UPN from its 12 following characters (digits, or 11 digits + letter)."""
+    total = 0
+    for weight, ch in zip(range(2, 14), rest):
+        value = int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch)
+        total += value * weight
+    return _UPN_LETTERS[total % 23]
+
+
+def valid_upn(value: str) -> bool:
+    if len(value) != 13 or value[0] not in _UPN_LETTERS:
+        return False
+    body = value[1:]
+    if not (body.isdigit() or (body[:11].isdigit() and body[11] in _UPN_LETTERS)):
+        return False
+    return upn_check_letter(body) == value[0]
+
+
+def pnc_check_letter(yy: int, serial: int) -> str:
+    return _PNC_LETTERS[int(f"{yy:02d}{serial:07d}") % 23]
+
+
+def valid_pnc_id(value: str) -> bool:
+    if len(value) != 11 or value[2] != "/" or not value[:2].isdigit() or not value[3:10].isdigit():
+        return False
+    return pnc_check_letter(int(value[:2]), int(value[3:10])) == value[10]
+
+
+def uprn(la: int, seq: int) -> int:
+    return 900_000_000_000 + la * 1_000_000_000 + seq
+
+
+def postcode_area(la: int) -> str:
+    """``QA`` for la1, ``QB`` for la2, ... (26 authorities at most per letter, then ``QAA``...)."""
+    letters = string.ascii_uppercase
+    if la <= 26:
+        return "Q" + letters[la - 1]
+    return "Q" + letters[(la - 1) // 26 - 1] + letters[(la - 1) % 26]
+
+
+class IdAllocator:
+    """Unique random identifiers from one random stream (same order -> same ids)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: dict[str, set[str]] = {}
+
+    def unique(self, space: str, make: Callable[[random.Random], str]) -> str:
+        used = self.used.setdefault(space, set())
+        while True:
+            value = make(self.rng)
+            if value not in used:
+                used.add(value)
+                return value
+
+    def nhs_number(self) -> str:
+        def make(r: random.Random) -> str:
+            while True:
+                nine = f"9{r.randrange(10**8):08d}"
+                check = nhs_check_digit(nine)
+                if check is not None:
+                    return f"{nine}{check}"
+        return self.unique("nhs", make)
+
+    def upn(self, la_digit: int | None = None) -> str:
+        def make(r: random.Random) -> str:
+            la = la_digit if la_digit is not None else r.randrange(10)
+            body = f"99{la}{r.randrange(10**4):04d}{r.randrange(10**5):05d}"
+            return upn_check_letter(body) + body
+        return self.unique("upn", make)
+
+    def temporary_upn(self) -> str:
+        def make(r: random.Random) -> str:
+            body = f"99{r.randrange(10)}{r.randrange(10**8):08d}" + r.choice(_UPN_LETTERS)
+            return upn_check_letter(body) + body
+        return self.unique("upn", make)
+
+    def pnc_id(self, year: int) -> str:
+        yy = year % 100
+
+        def make(r: random.Random) -> str:
+            serial = 9_000_000 + r.randrange(1_000_000)
+            return f"{yy:02d}/{serial:07d}{pnc_check_letter(yy, serial)}"
+        return self.unique("pnc", make)
+
+    def ni_number(self) -> str:
+        return self.unique("ni", lambda r: f"Q{r.choice(_NI_SECOND)}{r.randrange(10**6):06d}{r.choice('ABCD')}")
+
+
+class StreetNamer:
+    """Fictional streets, towns and postcodes per authority."""
+
+    def __init__(self, rng: random.Random, authorities: int) -> None:
+        self.rng = rng
+        self.streets: dict[int, list[tuple[str, str, int, int]]] = {}
+        self.towns = {la: TOWNS[(la - 1) % len(TOWNS)] + ("" if la <= len(TOWNS) else f" {la}")
+                      for la in range(1, authorities + 1)}
+
+    def next_address(self, la: int) -> tuple[str, str, str]:
+        """(line, town, postcode) of a new address: streets fill up 2..80 numbers each."""
+        streets = self.streets.setdefault(la, [])
+        r = self.rng
+        if not streets or streets[-1][3] >= streets[-1][2]:
+            name = f"{r.choice(STREET_WORDS)} {r.choice(STREET_SUFFIXES)}"
+            district = r.randint(1, 20)
+            sector = r.randint(1, 9)
+            unit = r.choice(_UNIT) + r.choice(_UNIT)
+            postcode = f"{postcode_area(la)}{district} {sector}{unit}"
+            streets.append((name, postcode, r.randint(2, 80), 0))
+        name, postcode, size, used = streets[-1]
+        streets[-1] = (name, postcode, size, used + 1)
+        if used >= 25 and used % 25 == 0:  # long streets span several postcodes
+            postcode = postcode[:-2] + r.choice(_UNIT) + r.choice(_UNIT)
+            streets[-1] = (name, postcode, size, used + 1)
+        flat = f"Flat {r.randint(1, 12)}, " if r.random() < 0.12 else ""
+        return f"{flat}{used + 1} {name}", self.towns[la], postcode
+
+
+_UNIT = "ABDEFGHJLNPQRSTUWXYZ"
