@@ -1,0 +1,456 @@
+"""Ingestion jobs: run every source of a job file, or one mapping over some files.
+
+A job file (YAML) lists the sources of one batch run::
+
+    name: nightly
+    quarantine_dir: quarantine          # optional, relative to this file
+    max_quarantine_share: 0.05          # optional, see ``JobReport.exit_code``
+    sources:
+      - mapping: police_incidents       # a mapping name or a path to a .yml
+        files: [extracts/police_incidents.csv]   # relative to this file; globs allowed
+        name: police                    # optional, default: the mapping name
+        encoding: cp1252                # optional reader overrides: format, encoding,
+        delimiter: ","                  #   delimiter, sheet
+        constants: {agency: police}     # optional, added to the mapping's constants
+
+Each source is independent: a file-level problem (missing file, unknown
+format, header without a required column, invalid mapping) fails that source
+with one message and the others still run. Every row read is either loaded
+or quarantined (``read == loaded + quarantined``).
+
+A file already loaded completely with the same mapping (same file sha256 and
+mapping sha256, recorded on its ``IngestRun`` node) is skipped, so re-running
+a job after a crash resumes at the first source that had not finished;
+``force=True`` loads it again (which changes nothing in the graph: every write
+is an idempotent MERGE).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import glob
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import ConfigError, MappingError, MashgraphError, ValidationError
+from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan
+from .mapping import SourceMapping, load_mapping
+from .quarantine import ProblemLog
+from .readers import open_extract
+from .validate import Problem, validate_row
+
+__all__ = ["SourceReport", "JobReport", "JobSource", "run_job", "run_source", "load_job",
+           "EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_QUARANTINE_EXCEEDED", "run_key"]
+
+EXIT_OK = 0
+EXIT_SOURCE_FAILED = 10
+EXIT_QUARANTINE_EXCEEDED = 11
+
+ProgressFn = Callable[[dict[str, Any]], None]
+_READER_OPTIONS = ("format", "encoding", "delimiter", "quotechar", "sheet")
+_SOURCE_KEYS = {"mapping", "files", "name", "constants", "description", *_READER_OPTIONS}
+
+
+@dataclass
+class SourceReport:
+    """What happened to one source. ``read == loaded + quarantined`` always holds."""
+
+    name: str
+    mapping: str
+    files: list[str]
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    warnings: int = 0
+    failed: bool = False
+    error: str = ""
+    elapsed: float = 0.0
+    skipped_files: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    quarantine_file: str | None = None
+    warnings_file: str | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+    warning_reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def quarantine_share(self) -> float:
+        return self.quarantined / self.read if self.read else 0.0
+
+    @property
+    def skipped(self) -> bool:
+        """True when every file was already loaded (nothing was written)."""
+        return bool(self.files) and len(self.skipped_files) == len(self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["elapsed"] = round(self.elapsed, 3)
+        out["quarantine_share"] = round(self.quarantine_share, 6)
+        out["skipped"] = self.skipped
+        return out
+
+
+@dataclass
+class JobReport:
+    """The reports of every source of a job, in job order."""
+
+    name: str
+    sources: list[SourceReport] = field(default_factory=list)
+    elapsed: float = 0.0
+    dry_run: bool = False
+    max_quarantine_share: float | None = None
+    quarantine_dir: str | None = None
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.failed]
+
+    def over_share(self, share: float | None = None) -> list[SourceReport]:
+        """Sources whose quarantined share of rows read is above ``share``."""
+        limit = self.max_quarantine_share if share is None else share
+        if limit is None:
+            return []
+        return [s for s in self.sources if not s.failed and s.quarantine_share > limit]
+
+    def exit_code(self, max_quarantine_share: float | None = None) -> int:
+        """0 when fine; 10 when a source failed; 11 when a source quarantined more than the share."""
+        if self.failed:
+            return EXIT_SOURCE_FAILED
+        if self.over_share(max_quarantine_share):
+            return EXIT_QUARANTINE_EXCEEDED
+        return EXIT_OK
+
+    def totals(self) -> dict[str, int]:
+        keys = ("read", "loaded", "quarantined", "warnings")
+        return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.name, "dry_run": self.dry_run, "elapsed": round(self.elapsed, 3),
+            "max_quarantine_share": self.max_quarantine_share, "quarantine_dir": self.quarantine_dir,
+            "totals": self.totals(), "exit_code": self.exit_code(),
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+
+@dataclass
+class JobSource:
+    """One source of a job file, paths resolved."""
+
+    name: str
+    mapping: str
+    files: list[str]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Job:
+    name: str
+    path: Path
+    sources: list[JobSource]
+    quarantine_dir: Path | None
+    max_quarantine_share: float | None
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _stamp() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_key(source: str, sha256: str) -> str:
+    """The ``IngestRun.key`` (and every loaded Record's ``run``) of a file loaded by a source.
+
+    It depends on the file's content, not on the clock, so loading the same
+    extract again, or resuming a killed load, writes exactly the same values.
+    """
+    return f"{source}@{sha256[:16]}"
+
+
+# -- job files -----------------------------------------------------------------
+
+def load_job(job_file: str | Path) -> _Job:
+    """Read and check a job file; paths become absolute (relative ones are to the job file)."""
+    path = Path(job_file)
+    if not path.is_file():
+        raise ConfigError(f"job file {path} not found", hint="give the path of a job .yml file")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}".replace("\n", " "),
+                          hint="fix the YAML syntax of the job file") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
+        raise ConfigError(f"{path}: a job needs sources: (a list of mapping + files)",
+                          hint="see docs/ingestion.md, 'Job files'")
+    extra = sorted(set(doc) - {"name", "sources", "quarantine_dir", "max_quarantine_share", "description"})
+    if extra:
+        raise ConfigError(f"{path}: unknown key {extra[0]!r}",
+                          hint="job keys: name, description, sources, quarantine_dir, max_quarantine_share")
+    base = path.parent
+    sources: list[JobSource] = []
+    names: set[str] = set()
+    for i, raw in enumerate(doc["sources"]):
+        where = f"{path}: sources[{i}]"
+        if not isinstance(raw, dict) or not raw.get("mapping"):
+            raise ConfigError(f"{where}: each source needs mapping: and files:", hint="see docs/ingestion.md")
+        unknown = sorted(set(raw) - _SOURCE_KEYS)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}",
+                              hint=f"source keys: {', '.join(sorted(_SOURCE_KEYS))}")
+        files = raw.get("files")
+        if isinstance(files, str):
+            files = [files]
+        if not isinstance(files, list) or not files:
+            raise ConfigError(f"{where}: files: must list at least one file", hint="files: [extracts/x.csv]")
+        mapping = str(raw["mapping"])
+        if mapping.endswith((".yml", ".yaml")) and not Path(mapping).is_absolute():
+            mapping = str(base / mapping)
+        name = str(raw.get("name") or Path(mapping).stem)
+        if name in names:
+            raise ConfigError(f"{where}: two sources are named {name!r}",
+                              hint="give each source that shares a mapping its own name:")
+        names.add(name)
+        options = {k: raw[k] for k in (*_READER_OPTIONS, "constants") if raw.get(k) is not None}
+        sources.append(JobSource(name, mapping, [_resolve(base, str(f)) for f in files], options))
+    qdir = doc.get("quarantine_dir")
+    share = doc.get("max_quarantine_share")
+    if share is not None:
+        try:
+            share = float(share)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}: max_quarantine_share must be a number between 0 and 1",
+                              hint="e.g. max_quarantine_share: 0.05") from None
+    return _Job(str(doc.get("name") or path.stem), path, sources,
+                None if qdir is None else base / str(qdir), share)
+
+
+def _resolve(base: Path, pattern: str) -> str:
+    p = Path(pattern)
+    full = p if p.is_absolute() else base / p
+    if any(ch in pattern for ch in "*?["):
+        matches = sorted(glob.glob(str(full)))
+        return ";".join(matches) if matches else str(full)
+    return str(full)
+
+
+def _expand(files: list[str]) -> list[str]:
+    out: list[str] = []
+    for f in files:
+        out.extend(x for x in f.split(";") if x)
+    return out
+
+
+# -- running -------------------------------------------------------------------
+
+def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
+            quarantine_dir: str | Path | None = None, force: bool = False,
+            progress: ProgressFn | None = None, batch_size: int | None = None) -> JobReport:
+    """Run every source of ``job_file`` in order; a failed source does not stop the others.
+
+    ``store`` may be ``None`` for a dry run (validation only, nothing written).
+    Quarantine files go to ``quarantine_dir`` (default: the job's
+    ``quarantine_dir``, else ``quarantine/`` next to the job file), in a
+    sub-directory per run named ``<job>-<UTC time>``.
+    """
+    job = load_job(job_file)
+    started = time.perf_counter()
+    base = Path(quarantine_dir) if quarantine_dir is not None else (job.quarantine_dir or job.path.parent / "quarantine")
+    qdir = base / f"{job.name}-{_stamp()}"
+    report = JobReport(job.name, dry_run=dry_run, max_quarantine_share=job.max_quarantine_share,
+                       quarantine_dir=str(qdir))
+    if store is not None and not dry_run:
+        store.ensure_schema()
+    for src in job.sources:
+        report.sources.append(run_source(
+            store, src.mapping, _expand(src.files), dry_run=dry_run, name=src.name, options=src.options,
+            quarantine_dir=qdir, force=force, progress=progress, batch_size=batch_size, schema=False))
+    report.elapsed = time.perf_counter() - started
+    return report
+
+
+def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | tuple[str | Path, ...], *,
+               dry_run: bool = False, name: str | None = None, options: dict[str, Any] | None = None,
+               quarantine_dir: str | Path | None = None, force: bool = False,
+               progress: ProgressFn | None = None, batch_size: int | None = None,
+               schema: bool = True) -> SourceReport:
+    """Load ``files`` with one mapping; never raises for bad input: the report says ``failed``.
+
+    ``quarantine_dir`` is where ``<name>.quarantine.csv`` and
+    ``<name>.warnings.csv`` go (default ``./quarantine/<name>-<UTC time>``).
+    """
+    started = time.perf_counter()
+    files = [str(f) for f in files]
+    report = SourceReport(name=name or Path(str(mapping_name)).stem, mapping=str(mapping_name),
+                          files=files, dry_run=dry_run)
+    qdir = Path(quarantine_dir) if quarantine_dir is not None else Path("quarantine") / f"{report.name}-{_stamp()}"
+    log = ProblemLog(qdir, report.name)
+    try:
+        mapping = load_mapping(mapping_name)
+        if options:
+            mapping = mapping.with_options(**options)
+        report.mapping = mapping.name
+        plan = LoadPlan(mapping)
+        if not files:
+            raise ValidationError(f"source {report.name}: no files given", hint="list the extract files to load")
+        if store is not None and not dry_run and schema:
+            store.ensure_schema()
+        for path in files:
+            _load_file(store, mapping, plan, Path(path), report, log, dry_run=dry_run, force=force,
+                       progress=progress, batch_size=batch_size or _batch_size(store))
+    except MashgraphError as err:
+        report.failed = True
+        report.error = err.one_line()
+    finally:
+        log.close()
+        report.quarantined = log.quarantined
+        report.warnings = log.warnings
+        report.reasons = dict(sorted(log.reasons.items()))
+        report.warning_reasons = dict(sorted(log.warning_reasons.items()))
+        report.quarantine_file = log.quarantine_file
+        report.warnings_file = log.warnings_file
+        report.elapsed = time.perf_counter() - started
+    if progress is not None:
+        progress({"event": "source_done", "source": report.name, "report": report})
+    return report
+
+
+def _batch_size(store: Any) -> int:
+    settings = getattr(store, "settings", None)
+    return int(getattr(settings, "batch_size", 10_000) or 10_000)
+
+
+def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, report: SourceReport,
+               log: ProblemLog, *, dry_run: bool, force: bool, progress: ProgressFn | None,
+               batch_size: int) -> None:
+    extract = open_extract(path, fmt=mapping.format, encoding=mapping.encoding,
+                           delimiter=mapping.delimiter, sheet=mapping.sheet, quotechar=mapping.quotechar)
+    with extract:
+        present = set(extract.columns)
+        folded = {c.casefold(): c for c in extract.columns}
+        rules = _rules_for_header(mapping, present, folded, path, report)
+        sha = file_sha256(path)
+        key = run_key(report.name, sha)
+        report.runs.append(key)
+        if store is not None and not dry_run and not force:
+            done = store.read(RUN_LOOKUP_CYPHER, {"key": key}).records()
+            if done and done[0]["status"] == "complete" and done[0]["mapping_sha256"] == mapping.digest:
+                prior = done[0]
+                report.skipped_files.append(str(path))
+                report.read += int(prior["read"] or 0)
+                report.loaded += int(prior["loaded"] or 0)
+                log.quarantined += int(prior["quarantined"] or 0)
+                log.warnings += int(prior["warnings"] or 0)
+                report.notes.append(f"{path.name}: already loaded by run {key}; skipped (use --force to reload)")
+                if progress is not None:
+                    progress({"event": "file_skipped", "source": report.name, "file": str(path)})
+                return
+        file_read = file_loaded = 0
+        q_before, w_before = log.quarantined, log.warnings
+        writer = used_writer = None
+        if store is not None and not dry_run:
+            store.write(RUN_START_CYPHER, {
+                "key": key, "source": report.name, "file": str(path), "sha256": sha, "mapping": mapping.name,
+                "mapping_sha256": mapping.digest, "started": _utc_now()})
+            writer = BatchWriter(store.write)
+        used_writer = writer
+        name = path.name
+        batch = plan.new_batch()
+        seen: set[int] = set()
+        last_tick = time.monotonic()
+        try:
+            for raw in extract:
+                file_read += 1
+                if raw.problem is not None:
+                    log.quarantine_row(name, raw.line, Problem("", raw.problem, raw.detail), raw.raw)
+                    continue
+                digest = hash(raw.raw)
+                if digest in seen:
+                    log.quarantine_row(name, raw.line, Problem("", "duplicate_row",
+                                       "the same text as an earlier row of this file"), raw.raw)
+                    continue
+                seen.add(digest)
+                clean, problems = validate_row(raw.values, rules, mapping.constants)
+                if clean is None:
+                    log.quarantine_row(name, raw.line, problems[0], raw.raw)
+                    continue
+                problem = plan.add_row(batch, clean, {"source": name, "line": raw.line, "run": key})
+                if problem is not None:
+                    log.quarantine_row(name, raw.line, problem, raw.raw)
+                    continue
+                for w in problems:
+                    log.warn(name, raw.line, w)
+                file_loaded += 1
+                if batch.rows >= batch_size:
+                    if writer is not None:
+                        writer.submit(batch.statements(plan))
+                    batch = plan.new_batch()
+                    if progress is not None and time.monotonic() - last_tick > 0.2:
+                        last_tick = time.monotonic()
+                        progress({"event": "rows", "source": report.name, "file": str(path),
+                                  "read": report.read + file_read, "fraction": extract.fraction()})
+            if writer is not None:
+                if batch.rows:
+                    writer.submit(batch.statements(plan))
+                writer.close()
+                writer = None
+        except BaseException:
+            if writer is not None:
+                writer.abandon()
+            raise
+        finally:
+            report.read += file_read
+            report.loaded += file_loaded
+        if store is not None and not dry_run:
+            store.write(RUN_FINISH_CYPHER, {
+                "key": key, "finished": _utc_now(), "read": file_read, "loaded": file_loaded,
+                "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before})
+        if progress is not None:
+            progress({"event": "file_done", "source": report.name, "file": str(path),
+                      "read": report.read, "fraction": 1.0})
+    for name_, value in (getattr(used_writer, "stats", None) or {}).items():
+        report.stats[name_] = report.stats.get(name_, 0) + value
+
+
+def _rules_for_header(mapping: SourceMapping, present: set[str], folded: dict[str, str], path: Path,
+                      report: SourceReport) -> list:
+    """The mapping's field rules bound to this file's header; a missing required column fails the file."""
+    from dataclasses import replace
+
+    missing = []
+    rules = []
+    for rule in mapping.rules:
+        column = rule.column
+        if column is None or column in present:
+            rules.append(rule)
+            continue
+        if column.casefold() in folded:
+            rules.append(replace(rule, column=folded[column.casefold()]))
+            continue
+        if rule.required:
+            missing.append(column)
+            continue
+        report.notes.append(f"{path.name}: no column {column!r}; field {rule.name} is empty on every row")
+        rules.append(rule)
+    if missing:
+        raise ValidationError(
+            f"{path}: the header lacks required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)} (mapping {mapping.name})",
+            hint="check that the file matches the mapping (delimiter, header line) or fix the extract")
+    return rules

@@ -1,0 +1,374 @@
+"""Loading validated rows into the graph: ``UNWIND $rows ... MERGE`` batches.
+
+Every statement is built once, at import time, from the trusted vocabulary:
+the labels of ``graph/model.py``, the relationships of the DESIGN model
+(:data:`~mashgraph.ingest.mapping.RELATIONSHIPS`) and the date properties of
+each (:data:`DATE_PROPS`). A mapping only chooses among these statements; no
+Cypher text is ever built from a mapping's or a row's values, and every value
+travels as a parameter.
+
+How a batch is written (one transaction per statement):
+
+1. per node alias of the mapping, one ``MERGE`` on ``key`` for all rows of the
+   batch (rows with the same key merged first, last value wins, as if the
+   rows had been written one by one);
+2. per relationship of the mapping, ``MATCH`` both ends by key and ``MERGE``
+   the relationship.
+
+Property semantics: a mapped property whose source field is empty is removed
+(``SET n += {p: null}``); a property whose field was *invalid* (a warning) is
+left as it is in the graph; properties a mapping does not map are never
+touched. Date properties are stored as ``date`` values.
+
+Every statement is idempotent, so re-running a file, or resuming a killed
+run by running it again, gives the same graph.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..graph.model import LABELS
+from .mapping import RELATIONSHIPS, SourceMapping
+from .validate import INVALID, Problem, is_empty
+
+__all__ = [
+    "DATE_PROPS", "NODE_MERGE_CYPHER", "NODE_KEY_CYPHER", "EDGE_MERGE_CYPHER", "EDGE_PLAIN_CYPHER",
+    "RUN_START_CYPHER", "RUN_FINISH_CYPHER", "RUN_LOOKUP_CYPHER", "LoadPlan", "Batch", "BatchWriter",
+    "edge_name", "check_date_props",
+]
+
+# Properties stored as Cypher ``date`` values, per label and per relationship type.
+DATE_PROPS: dict[str, tuple[str, ...]] = {
+    "Record": ("dob",),
+    "Person": ("dob",),
+    "Referral": ("date", "decision_date"),
+    "Incident": ("date",),
+    "Episode": ("start", "end"),
+    "LIVES_AT": ("from", "to"),
+    "MEMBER_OF": ("from", "to"),
+    "RELATED_TO": ("from", "to"),
+    "SHARED_WITH": ("date",),
+}
+
+_LOADABLE = tuple(label for label in LABELS if label != "IngestRun")
+
+
+def _date_sets(var: str, names: tuple[str, ...]) -> str:
+    # '' means "empty in the source": remove; null means "invalid in the source": keep what is there.
+    return "".join(
+        f", {var}.`{p}` = CASE row.`{p}` WHEN '' THEN null ELSE coalesce(date(row.`{p}`), {var}.`{p}`) END"
+        for p in names)
+
+
+def edge_name(start: str, type_: str, end: str) -> str:
+    """The name of a relationship statement: ``Referral-ABOUT->Record``."""
+    return f"{start}-{type_}->{end}"
+
+
+NODE_MERGE_CYPHER: dict[str, str] = {
+    label: ("UNWIND $rows AS row\n"
+            f"MERGE (n:{label} {{key: row.k}})\n"
+            f"SET n += row.p{_date_sets('n', DATE_PROPS.get(label, ()))}")
+    for label in _LOADABLE
+}
+"""Per label: merge a node on ``row.k`` and set ``row.p`` plus the label's date properties."""
+
+NODE_KEY_CYPHER: dict[str, str] = {
+    label: f"UNWIND $rows AS row\nMERGE (n:{label} {{key: row.k}})"
+    for label in _LOADABLE
+}
+"""Per label: make sure a node with key ``row.k`` exists (a reference to a node another extract fills)."""
+
+EDGE_MERGE_CYPHER: dict[str, str] = {
+    edge_name(a, t, b): ("UNWIND $rows AS row\n"
+                         f"MATCH (a:{a} {{key: row.a}})\n"
+                         f"MATCH (b:{b} {{key: row.b}})\n"
+                         f"MERGE (a)-[r:{t}]->(b)\n"
+                         f"SET r += row.p{_date_sets('r', DATE_PROPS.get(t, ()))}")
+    for a, t, b in sorted(RELATIONSHIPS)
+}
+"""Per relationship of the model: merge it between two existing nodes and set its properties."""
+
+EDGE_PLAIN_CYPHER: dict[str, str] = {
+    edge_name(a, t, b): ("UNWIND $rows AS row\n"
+                         f"MATCH (a:{a} {{key: row.a}})\n"
+                         f"MATCH (b:{b} {{key: row.b}})\n"
+                         f"MERGE (a)-[:{t}]->(b)")
+    for a, t, b in sorted(RELATIONSHIPS)
+}
+"""Per relationship of the model: merge it, without properties."""
+
+RUN_START_CYPHER = """
+MERGE (r:IngestRun {key: $key})
+SET r.source = $source, r.file = $file, r.sha256 = $sha256, r.mapping = $mapping,
+    r.mapping_sha256 = $mapping_sha256, r.started = $started, r.finished = null, r.status = 'running'
+"""
+
+RUN_FINISH_CYPHER = """
+MATCH (r:IngestRun {key: $key})
+SET r.finished = $finished, r.status = 'complete', r.read = $read, r.loaded = $loaded,
+    r.quarantined = $quarantined, r.warnings = $warnings
+"""
+
+RUN_LOOKUP_CYPHER = """
+MATCH (r:IngestRun {key: $key})
+RETURN r.status AS status, r.mapping_sha256 AS mapping_sha256, r.read AS read, r.loaded AS loaded,
+       r.quarantined AS quarantined, r.warnings AS warnings
+"""
+
+
+def check_date_props(mapping: SourceMapping) -> None:
+    """Raise ``MappingError`` when a date field feeds a property that is not a date of the model, or back."""
+    from ..errors import MappingError
+
+    def check(where: str, owner: str, props: Any) -> None:
+        dates = DATE_PROPS.get(owner, ())
+        for prop, fname in props.fields.items():
+            spec = mapping.fields.get(fname)
+            is_date = spec is not None and spec.type == "date"
+            if is_date and prop not in dates:
+                raise MappingError(
+                    f"{mapping.path}: {where}.props.{prop}: field {fname} is a date but {owner}.{prop} "
+                    f"is not a date property of the model",
+                    hint=f"date properties of {owner}: {', '.join(dates) or 'none'}; or give the field type: string")
+            if prop in dates and not is_date:
+                raise MappingError(f"{mapping.path}: {where}.props.{prop}: {owner}.{prop} is a date; "
+                                   f"field {fname} must have type: date",
+                                   hint="set type: date and formats: on the field")
+        for prop in (*props.literals, *props.templates):
+            if prop in dates:
+                raise MappingError(f"{mapping.path}: {where}.props.{prop}: {owner}.{prop} is a date; "
+                                   "map it from a date field", hint="set type: date on a field")
+
+    for alias, node in mapping.nodes.items():
+        check(f"nodes.{alias}", node.label, node.props)
+    for i, edge in enumerate(mapping.edges):
+        check(f"edges[{i}]", edge.type, edge.props)
+
+
+# -- per-mapping plan ----------------------------------------------------------
+
+@dataclass
+class _NodeOp:
+    alias: str
+    label: str
+    cypher: str
+    full: bool
+    spec: Any
+    dates: tuple[str, ...]
+    date_fields: dict[str, str]
+    plain_fields: dict[str, str]
+
+
+@dataclass
+class _EdgeOp:
+    start: str
+    end: str
+    cypher: str
+    full: bool
+    spec: Any
+    dates: tuple[str, ...]
+    date_fields: dict[str, str]
+    plain_fields: dict[str, str]
+
+
+@dataclass
+class Batch:
+    """Rows of one batch, grouped per statement: node rows by alias, edge rows by index."""
+
+    nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    edges: list[dict[tuple[str, str], dict[str, Any]]] = field(default_factory=list)
+    rows: int = 0
+
+    def statements(self, plan: "LoadPlan") -> list[tuple[str, list[dict[str, Any]]]]:
+        """``(cypher, rows)`` in the order they must run: nodes first, then relationships."""
+        out: list[tuple[str, list[dict[str, Any]]]] = []
+        for op in plan.node_ops:
+            rows = self.nodes.get(op.alias)
+            if rows:
+                out.append((op.cypher, list(rows.values())))
+        for op, rows in zip(plan.edge_ops, self.edges):
+            if rows:
+                out.append((op.cypher, list(rows.values())))
+        return out
+
+
+class LoadPlan:
+    """The statements of one mapping and how each validated row feeds them."""
+
+    def __init__(self, mapping: SourceMapping) -> None:
+        check_date_props(mapping)
+        self.mapping = mapping
+        self.node_ops: list[_NodeOp] = []
+        for alias, node in mapping.nodes.items():
+            dates = DATE_PROPS.get(node.label, ())
+            full = bool(node.props) or node.provenance
+            cypher = NODE_MERGE_CYPHER[node.label] if full else NODE_KEY_CYPHER[node.label]
+            self.node_ops.append(_NodeOp(
+                alias, node.label, cypher, full, node, dates,
+                {p: f for p, f in node.props.fields.items() if p in dates},
+                {p: f for p, f in node.props.fields.items() if p not in dates}))
+        self.edge_ops: list[_EdgeOp] = []
+        for edge in mapping.edges:
+            name = edge_name(mapping.nodes[edge.start].label, edge.type, mapping.nodes[edge.end].label)
+            dates = DATE_PROPS.get(edge.type, ())
+            full = bool(edge.props)
+            self.edge_ops.append(_EdgeOp(
+                edge.start, edge.end, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name], full,
+                edge, dates,
+                {p: f for p, f in edge.props.fields.items() if p in dates},
+                {p: f for p, f in edge.props.fields.items() if p not in dates}))
+
+    def new_batch(self) -> Batch:
+        return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
+
+    def add_row(self, batch: Batch, row: dict[str, Any], provenance: dict[str, Any]) -> Problem | None:
+        """Add one validated row to ``batch``; a ``Problem`` (and nothing added) if a node key is missing."""
+        keys: dict[str, list[str]] = {}
+        for op in self.node_ops:
+            node = op.spec
+            if not node.applies(row):
+                continue
+            if node.each is not None:
+                items = row.get(node.each) or []
+                keys[op.alias] = [k for k in (node.key.render({**row, node.each: item}) for item in items) if k]
+                continue
+            key = node.key.render(row)
+            if key is None:
+                if node.optional:
+                    continue
+                missing = next(f for f in node.key.fields if is_empty(row.get(f)))
+                return Problem(missing, "missing_key",
+                               f"{missing} is empty, so the {node.label} node ({node.key.text}) has no key")
+            keys[op.alias] = [key]
+        for op in self.node_ops:
+            node_keys = keys.get(op.alias)
+            if not node_keys:
+                continue
+            target = batch.nodes[op.alias]
+            if not op.full:
+                for k in node_keys:
+                    target[k] = {"k": k}
+                continue
+            for k in node_keys:
+                values = _props(op, row)
+                if op.spec.provenance:
+                    values["p"].update(provenance)
+                values["k"] = k
+                _merge_into(target, k, values, op.dates)
+        for op, target in zip(self.edge_ops, batch.edges):
+            starts, ends = keys.get(op.start), keys.get(op.end)
+            if not starts or not ends:
+                continue
+            for a in starts:
+                for b in ends:
+                    if not op.full:
+                        target[(a, b)] = {"a": a, "b": b}
+                        continue
+                    values = _props(op, row)
+                    values["a"], values["b"] = a, b
+                    _merge_into(target, (a, b), values, op.dates)
+        batch.rows += 1
+        return None
+
+
+def _props(op: _NodeOp | _EdgeOp, row: dict[str, Any]) -> dict[str, Any]:
+    spec = op.spec.props
+    p: dict[str, Any] = {}
+    for prop, fname in op.plain_fields.items():
+        value = row.get(fname)
+        if value is INVALID:
+            continue
+        p[prop] = value
+    if spec.literals:
+        p.update(spec.literals)
+    for prop, tmpl in spec.templates.items():
+        p[prop] = tmpl.render(row)
+    out: dict[str, Any] = {"p": p}
+    for prop in op.dates:
+        fname = op.date_fields.get(prop)
+        if fname is None:
+            out[prop] = None  # not mapped: keep
+            continue
+        value = row.get(fname)
+        out[prop] = None if value is INVALID else (value or "")
+    return out
+
+
+def _merge_into(target: dict, key: Any, values: dict[str, Any], dates: tuple[str, ...]) -> None:
+    """Combine rows with the same key as if they had been written one after the other."""
+    old = target.get(key)
+    if old is None:
+        target[key] = values
+        return
+    old["p"].update(values["p"])
+    for prop in dates:
+        if values[prop] is not None:
+            old[prop] = values[prop]
+
+
+# -- writing -------------------------------------------------------------------
+
+class BatchWriter:
+    """Writes batches on a background thread, so reading and validating the next batch overlaps
+    the store's work on this one. At most ``depth`` batches wait; errors surface on the next call."""
+
+    def __init__(self, write: Callable[[str, dict[str, Any]], Any], depth: int = 2) -> None:
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self.stats: dict[str, int] = {}
+        self.statements = 0
+        self._thread = threading.Thread(target=self._run, name="mashgraph-ingest-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue
+            statements, done = item
+            try:
+                for cypher, rows in statements:
+                    result = self._write(cypher, {"rows": rows})
+                    self.statements += 1
+                    for name, value in (getattr(result, "stats", None) or {}).items():
+                        self.stats[name] = self.stats.get(name, 0) + value
+                if done is not None:
+                    done()
+            except BaseException as err:  # re-raised in the caller's thread
+                self._error = err
+
+    def submit(self, statements: list[tuple[str, list[dict[str, Any]]]],
+               done: Callable[[], None] | None = None) -> None:
+        """Queue one batch's statements; ``done`` runs after the last one is written."""
+        self._raise()
+        self._queue.put((statements, done))
+
+    def close(self) -> None:
+        """Wait for every queued batch; raise the first error a write met."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stop after the batch in progress (used when the source already failed)."""
+        self._error = self._error or RuntimeError("abandoned")
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self._queue.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            err, self._error = self._error, RuntimeError("a previous batch failed")
+            raise err

@@ -1,0 +1,448 @@
+"""Field checks for extract rows: identifiers, dates, codes, numbers.
+
+Each field type is a *checker*: a function from the raw text to the clean
+value, raising :class:`FieldProblem` (a reason code plus a message) when the
+text is not a valid value of that type. :func:`validate_row` applies a
+mapping's fields to one row and decides what happens to a problem:
+
+- a problem in a required field (or a key field) rejects the row: it goes to
+  quarantine with that field and reason;
+- a problem in an optional field empties the field, keeps the row and
+  records a warning.
+
+Identifier rules (all documented in ``docs/ingestion.md``):
+
+>>> nhs_number("943 476 5919"), nhs_number_is_valid("9434765918")
+('9434765919', False)
+>>> try:
+...     upn("B123456789012")
+... except FieldProblem as err:
+...     print(err.reason, "-", err.message)
+invalid_upn - check letter is B, expected A
+>>> upn_check_letter("123456789012"), pnc_check_letter("02", "0012345")
+('A', 'Y')
+>>> pnc_id("2002/12345Y"), ni_number("ab 12 34 56 c")
+('02/0012345Y', 'AB123456C')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from ..graph.concerns import ADULT_RISKS, AGENCY_KINDS, ALL_CONCERNS, CIN_FACTORS, REFERRAL_SOURCES
+
+__all__ = [
+    "FieldProblem", "Problem", "CHECKERS", "CODE_LISTS", "checker_for", "validate_row",
+    "nhs_number", "nhs_number_is_valid", "upn", "upn_check_letter", "ni_number",
+    "pnc_id", "pnc_check_letter", "postcode", "uprn", "parse_date", "date_parser",
+    "INVALID", "is_empty", "FieldRule",
+]
+
+
+class _Invalid:
+    """The value of an optional field whose text was invalid (a warning was recorded).
+
+    The loader leaves such a property as it is in the graph instead of
+    erasing it: a bad value on one row says nothing about the true value.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "INVALID"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+INVALID = _Invalid()
+
+
+def is_empty(value: Any) -> bool:
+    """True for a value that gives nothing: ``None``, ``""``, ``[]`` or ``INVALID``."""
+    return value is None or value is INVALID or value == "" or value == []
+
+
+class FieldProblem(ValueError):
+    """A field's text is not a valid value; ``reason`` is a short code (``bad_date``)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a row: which field, which reason code, what it says, the value."""
+
+    field: str
+    reason: str
+    message: str
+    value: str = ""
+
+
+# -- identifiers ---------------------------------------------------------------
+
+_NON_ALNUM = re.compile(r"[\s\-/.]")
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """Ten digits whose last is the modulus-11 check digit of the first nine (weights 10..2)."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def nhs_number(text: str) -> str:
+    """An NHS number as 10 digits (spaces and dashes removed), check digit verified."""
+    digits = _NON_ALNUM.sub("", text)
+    if len(digits) != 10 or not digits.isdigit():
+        raise FieldProblem("invalid_nhs_number", f"{text!r} is not 10 digits")
+    if not nhs_number_is_valid(digits):
+        raise FieldProblem("invalid_nhs_number", f"{text!r} fails the modulus-11 check digit")
+    return digits
+
+
+# UPN check letters: the alphabet without I, O and S, indexed 0..22.
+_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+_UPN_FORMAT = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$")
+
+
+def upn_check_letter(body: str) -> str:
+    """The check letter of a UPN whose characters 2..13 are ``body`` (DfE: weights 2..13, mod 23).
+
+    In a temporary UPN the last character is a letter; it counts as its
+    position in the check-letter alphabet.
+    """
+    total = 0
+    for weight, ch in enumerate(body, start=2):
+        total += weight * (int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch))
+    return _UPN_LETTERS[total % 23]
+
+
+def upn(text: str) -> str:
+    """A Unique Pupil Number: check letter + 12 digits, or (temporary) letter + 11 digits + letter."""
+    value = _NON_ALNUM.sub("", text).upper()
+    if not _UPN_FORMAT.match(value):
+        raise FieldProblem("invalid_upn", f"{text!r} is not a letter + 12 digits or a temporary UPN "
+                                      "(letter + 11 digits + letter; no I, O or S)")
+    expected = upn_check_letter(value[1:])
+    if value[0] != expected:
+        raise FieldProblem("invalid_upn", f"check letter is {value[0]}, expected {expected}")
+    return value
+
+
+# NI number prefixes never issued, and letters not allowed in each position (HMRC NIM39110).
+_NI_FORMAT = re.compile(r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$")
+_NI_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
+
+
+def ni_number(text: str) -> str:
+    """A National Insurance number: 2 letters, 6 digits, suffix A-D (spaces removed)."""
+    value = _NON_ALNUM.sub("", text).upper()
+    if not _NI_FORMAT.match(value) or value[:2] in _NI_BAD_PREFIX:
+        raise FieldProblem("invalid_ni_number", f"{text!r} is not a National Insurance number "
+                                            "(2 letters, 6 digits, A-D)")
+    return value
+
+
+# PNC check characters: remainder 0..22 of YYNNNNNNN divided by 23.
+_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
+_PNC_FORMAT = re.compile(r"^(\d{2}|\d{4})/?(\d{1,7})([A-Z])$")
+
+
+def pnc_check_letter(year2: str, serial7: str) -> str:
+    """The PNC check character for a two-digit year and a seven-digit serial."""
+    return _PNC_LETTERS[int(year2 + serial7) % 23]
+
+
+def pnc_id(text: str) -> str:
+    """A Police National Computer id ``YY/NNNNNNNL`` (``YYYY/`` accepted), check letter verified.
+
+    Returned in the canonical form: two-digit year, slash, serial padded to 7 digits, letter.
+    """
+    value = re.sub(r"\s", "", text).upper()
+    m = _PNC_FORMAT.match(value)
+    if not m:
+        raise FieldProblem("invalid_pnc_id", f"{text!r} is not a PNC id (YY/NNNNNNNL)")
+    year, serial, letter = m.group(1)[-2:], m.group(2).zfill(7), m.group(3)
+    expected = pnc_check_letter(year, serial)
+    if letter != expected:
+        raise FieldProblem("invalid_pnc_id", f"check letter is {letter}, expected {expected}")
+    return f"{year}/{serial}{letter}"
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
+
+
+def postcode(text: str) -> str:
+    """A UK postcode, upper case with one space before the inward code."""
+    value = re.sub(r"\s", "", text).upper()
+    m = _POSTCODE.match(value)
+    if not m:
+        raise FieldProblem("invalid_postcode", f"{text!r} is not a UK postcode")
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def uprn(text: str) -> str:
+    """A Unique Property Reference Number: an integer of up to 12 digits, kept as text."""
+    value = text.strip()
+    if value.endswith(".0"):
+        value = value[:-2]
+    if not value.isdigit() or len(value) > 12:
+        raise FieldProblem("invalid_uprn", f"{text!r} is not a UPRN (up to 12 digits)")
+    return value.lstrip("0") or "0"
+
+
+# -- dates ---------------------------------------------------------------------
+
+_FAST_DATE = {
+    "%Y-%m-%d": re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    "%d/%m/%Y": re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"),
+    "%d-%m-%Y": re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"),
+    "%d.%m.%Y": re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"),
+    "%Y%m%d": re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    "%m/%d/%Y": re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"),
+}
+_ORDER = {"%Y-%m-%d": (0, 1, 2), "%d/%m/%Y": (2, 1, 0), "%d-%m-%Y": (2, 1, 0),
+          "%d.%m.%Y": (2, 1, 0), "%Y%m%d": (0, 1, 2), "%m/%d/%Y": (2, 0, 1)}
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_DAY_MON_YEAR = re.compile(r"^(\d{1,2})[- ]([A-Za-z]{3})[- ](\d{4})$")
+
+
+def date_parser(fmt: str) -> Callable[[str], _dt.date]:
+    """A function parsing text in the ``strptime`` format ``fmt`` to a date (fast paths for common ones).
+
+    A date-time format (``%Y-%m-%dT%H:%M:%S``) keeps the date part.
+    """
+    if fmt in ("%d-%b-%Y", "%d %b %Y"):
+        def day_mon_year(text: str) -> _dt.date:
+            match = _DAY_MON_YEAR.match(text)
+            if not match or match.group(2).lower() not in _MONTHS:
+                raise ValueError(text)
+            return _dt.date(int(match.group(3)), _MONTHS[match.group(2).lower()], int(match.group(1)))
+        return day_mon_year
+    pattern = _FAST_DATE.get(fmt)
+    if pattern is not None:
+        y, m, d = _ORDER[fmt]
+
+        def fast(text: str) -> _dt.date:
+            match = pattern.match(text)
+            if not match:
+                raise ValueError(text)
+            parts = match.groups()
+            return _dt.date(int(parts[y]), int(parts[m]), int(parts[d]))
+        return fast
+
+    def slow(text: str) -> _dt.date:
+        return _dt.datetime.strptime(text, fmt).date()
+    return slow
+
+
+def parse_date(text: str, formats: Iterable[str] = ("%Y-%m-%d",)) -> _dt.date:
+    """``text`` as a date, trying each format in turn; ``FieldProblem('bad_date')`` if none fits."""
+    for fmt in formats:
+        try:
+            return date_parser(fmt)(text.strip())
+        except ValueError:
+            continue
+    raise FieldProblem("bad_date", f"{text!r} is not a date in {' or '.join(formats)}")
+
+
+# -- code lists ----------------------------------------------------------------
+
+CODE_LISTS: dict[str, frozenset[str]] = {
+    "cin_factors": frozenset(CIN_FACTORS),
+    "adult_risks": frozenset(ADULT_RISKS),
+    "concerns": frozenset(ALL_CONCERNS),
+    "referral_sources": frozenset(REFERRAL_SOURCES),
+    "agency_kinds": frozenset(AGENCY_KINDS),
+}
+"""Named code lists a mapping can refer to (``codes: cin_factors``), from ``graph/concerns.py``."""
+
+
+# -- checkers ------------------------------------------------------------------
+
+def _string(text: str) -> str:
+    return text
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text.replace(",", "")) if "." not in text else int(float(text))
+    except ValueError:
+        raise FieldProblem("bad_integer", f"{text!r} is not a whole number") from None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        raise FieldProblem("bad_number", f"{text!r} is not a number") from None
+
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def _boolean(text: str) -> bool:
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise FieldProblem("bad_boolean", f"{text!r} is not true/false (yes/no, 1/0, y/n)")
+
+
+CHECKERS: dict[str, Callable[[str], Any]] = {
+    "string": _string,
+    "integer": _integer,
+    "number": _number,
+    "boolean": _boolean,
+    "nhs_number": nhs_number,
+    "upn": upn,
+    "ni_number": ni_number,
+    "pnc_id": pnc_id,
+    "postcode": postcode,
+    "uprn": uprn,
+}
+"""Field types besides ``date``, ``datetime`` and ``code`` (which take options)."""
+
+
+def checker_for(type_: str, *, formats: tuple[str, ...] = ("%Y-%m-%d",),
+                codes: frozenset[str] | None = None, code_map: dict[str, str] | None = None,
+                upper: bool = False) -> Callable[[str], Any]:
+    """The checker of one field type with its options.
+
+    ``date`` returns an ISO date string (the loader writes it with ``date()``);
+    ``datetime`` an ISO date-time string; ``code`` the code after ``code_map``
+    recoding, which must be in ``codes`` when that is given.
+    """
+    if type_ == "date":
+        parsers = [date_parser(f) for f in formats]
+        shown = " or ".join(formats)
+
+        def check_date(text: str) -> str:
+            for p in parsers:
+                try:
+                    return p(text).isoformat()
+                except ValueError:
+                    continue
+            raise FieldProblem("bad_date", f"{text!r} is not a date in {shown}")
+        return check_date
+    if type_ == "datetime":
+        def check_datetime(text: str) -> str:
+            for fmt in formats:
+                try:
+                    return _dt.datetime.strptime(text, fmt).isoformat()
+                except ValueError:
+                    continue
+            try:
+                return _dt.datetime.fromisoformat(text).isoformat()
+            except ValueError:
+                raise FieldProblem("bad_datetime", f"{text!r} is not a date-time in {' or '.join(formats)}") from None
+        return check_datetime
+    if type_ == "code":
+        recode = code_map or {}
+        allowed = codes
+
+        def check_code(text: str) -> str:
+            value = text.upper() if upper else text
+            value = recode.get(value, value)
+            if allowed is not None and value not in allowed:
+                raise FieldProblem("unknown_code", f"{text!r} is not a known code")
+            return value
+        return check_code
+    try:
+        return CHECKERS[type_]
+    except KeyError:
+        raise ValueError(f"unknown field type {type_!r}") from None
+
+
+# -- rows ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """How one mapped field is read and checked (built from a mapping's ``fields:``)."""
+
+    name: str
+    column: str | None
+    check: Callable[[str], Any]
+    required: bool
+    default: str | None = None
+    split: str | None = None
+    null_values: frozenset[str] = frozenset()
+    key: bool = False
+
+    def missing(self) -> "Problem":
+        """The problem of an empty required or key field."""
+        if self.key:
+            return Problem(self.name, "missing_key",
+                           f"key field {self.name} (column {self.column}) is empty")
+        return Problem(self.name, "missing_required",
+                       f"required field {self.name} (column {self.column}) is empty")
+
+
+def validate_row(values: dict[str, Any], rules: Iterable[FieldRule],
+                 constants: dict[str, Any] | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Check one row's ``values`` (column -> text) against ``rules``.
+
+    Returns ``(clean, problems)``. ``clean`` maps field name to its value
+    (``None`` when empty) with ``constants`` added, or is ``None`` when the row
+    must be quarantined; then ``problems[0]`` is the reason. Otherwise every
+    problem is a warning about an optional field that was emptied.
+    """
+    clean: dict[str, Any] = dict(constants) if constants else {}
+    warnings: list[Problem] = []
+    for rule in rules:
+        raw = values.get(rule.column, "") if rule.column is not None else ""
+        if isinstance(raw, list):
+            items = [str(x).strip() for x in raw]
+        else:
+            text = raw.strip() if isinstance(raw, str) else str(raw)
+            if text in rule.null_values:
+                text = ""
+            if not text and rule.default is not None:
+                text = rule.default
+            if rule.split is not None:
+                items = [t.strip() for t in text.split(rule.split)] if text else []
+            else:
+                if not text:
+                    if rule.required:
+                        return None, [rule.missing()]
+                    clean[rule.name] = None
+                    continue
+                try:
+                    clean[rule.name] = rule.check(text)
+                except FieldProblem as err:
+                    problem = Problem(rule.name, err.reason, err.message, text)
+                    if rule.required:
+                        return None, [problem]
+                    warnings.append(problem)
+                    clean[rule.name] = INVALID
+                continue
+        # A list field: every item is checked; bad items are dropped (or reject the row if required).
+        out = []
+        for item in items:
+            if not item or item in rule.null_values:
+                continue
+            try:
+                out.append(rule.check(item))
+            except FieldProblem as err:
+                problem = Problem(rule.name, err.reason, err.message, item)
+                if rule.required:
+                    return None, [problem]
+                warnings.append(problem)
+        if not out and rule.required:
+            return None, [rule.missing()]
+        clean[rule.name] = list(dict.fromkeys(out))
+    return clean, warnings
