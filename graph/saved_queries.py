@@ -452,6 +452,54 @@ def run_saved_query(store: Any, query: SavedQuery, params: Mapping[str, Any] | N
 
 # -- documentation ---------------------------------------------------------------
 
+WRITING_A_QUERY = """
+## Writing a saved query
+
+Add `queries/<slug>.cypher` (lower-case slug with dashes). The file starts with
+`//` comment lines holding YAML, then one Cypher statement; it stays valid
+Cypher, so it pastes into Neo4j Browser as it is.
+
+```cypher
+// title: People known to many agencies
+// description: >
+//   People whose records are held by at least `min_agencies` agencies.
+// params:
+//   min_agencies: {type: int, default: 3, help: fewest agencies that hold a record of the person}
+// tags: [overview]
+// returns: table
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH p, count(DISTINCT a) AS agencies
+WHERE agencies >= $min_agencies
+RETURN p.key AS person, agencies
+ORDER BY agencies DESC, person
+```
+
+- Header fields: `title`, `description` (words a manager understands) and
+  `returns` (`table`, or `graph` when rows hold paths for the network view)
+  are required; `params`, `tags` and `timeout` (seconds; default the
+  `query_timeout_ms` setting) are optional.
+- Each parameter has a `type` (`date`, `int`, `float`, `string`, `bool`,
+  `list`), a `help` text and usually a `default` of that type; one without a
+  default must be given on every run. Dates are ISO (`2024-03-31`) or `today`
+  and reach the query as text: write `date($since)`. Lists are given as
+  `a,b,c` or a JSON array.
+- Every `$param` the query uses must be declared and every declared one used;
+  the loader names the file and line of any problem.
+- Write portable Cypher (see DESIGN.md "Portable Cypher"): it must run on
+  FalkorDB and pass `make lint-cypher` as Neo4j Cypher 5. Parameters are for
+  values only, never for labels or variable-length bounds. End with an
+  `ORDER BY` that makes the order deterministic (a key last).
+- FalkorDB 4.22 compares two dates wrongly when they are more than about 68
+  years apart (`date('2024-01-01') > date('1900-01-01')` is false): keep date
+  defaults recent (we use `2000-01-01` for "since the beginning").
+- Then regenerate this page:
+  `python -m mashgraph.graph.saved_queries --docs > docs/queries.md`
+  (a test fails while it is stale) and run
+  `.venv/bin/python -m pytest tests/test_saved_queries.py`, which runs every
+  query in the folder.
+"""
+
+
 def library_markdown(library: Mapping[str, SavedQuery]) -> str:
     """``docs/queries.md``: every saved query with its description and parameters."""
     out = [
@@ -468,6 +516,7 @@ def library_markdown(library: Mapping[str, SavedQuery]) -> str:
     ]
     for q in library.values():
         out.append(f"| [`{q.slug}`](#{q.slug}) | {q.title} | {', '.join(q.tags)} |")
+    out += ["", WRITING_A_QUERY.strip()]
     for q in library.values():
         out += ["", f"## {q.slug}", "", f"**{q.title}**", "", q.description, ""]
         facts = [f"returns: {q.returns}"]

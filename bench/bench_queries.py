@@ -1,0 +1,194 @@
+"""Time every saved query on a large synthetic graph in embedded FalkorDB.
+
+Steps (each reused when ``--reuse`` finds its output): generate ``--people``
+synthetic people (``mashgraph.ingest.synth.generate``), ingest them
+(``mashgraph.ingest.jobs.run_job``), resolve identities
+(``mashgraph.ingest.resolve.resolve_records``, or ``--link truth`` to link
+records to their true persons with ``tests/truth_links.py``), then run every
+query in ``queries/`` once to warm up and ``--runs`` more times, and print the
+median, fastest and slowest run.
+
+    .venv/bin/python bench/bench_queries.py --people 100000 --write-docs
+
+``--write-docs`` replaces the ``## Saved queries`` section of
+``docs/benchmarks.md`` with the table and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+from mashgraph.graph import open_store  # noqa: E402
+from mashgraph.graph.saved_queries import SavedQuery, coerce_params, load_library, run_saved_query  # noqa: E402
+from mashgraph.settings import load_settings  # noqa: E402
+
+LIMIT_SECONDS = 1.0
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Saved queries"
+
+COUNT_LABELS_CYPHER = "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n ORDER BY label"
+COUNT_RELS_CYPHER = "MATCH ()-[r]->() RETURN count(r) AS n"
+BUSIEST_PERSON_CYPHER = """
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH p, count(DISTINCT a) AS agencies
+WHERE agencies >= 3
+RETURN p.key AS person ORDER BY agencies DESC, person LIMIT 1
+"""
+
+
+def build(args: argparse.Namespace, store: Any) -> dict[str, Any]:
+    """Generate, ingest and link the data unless ``--reuse`` finds it done; returns timings."""
+    out = Path(args.dir) / "synth"
+    facts: dict[str, Any] = {}
+    marker = Path(args.dir) / "graph.done"
+    if args.reuse and marker.exists():
+        facts["link"] = marker.read_text().strip()
+        return facts
+    from mashgraph.ingest.synth import generate
+
+    t = time.perf_counter()
+    if not (args.reuse and (out / "job.yml").exists()):
+        generate(out, people=args.people, seed=args.seed)
+    facts["generate_s"] = time.perf_counter() - t
+
+    from mashgraph.ingest.jobs import run_job
+
+    store.ensure_schema()
+    t = time.perf_counter()
+    run_job(store, out / "job.yml")
+    facts["ingest_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    link = args.link
+    if link == "auto":
+        try:
+            from mashgraph.ingest.resolve import resolve_records  # noqa: F401
+            link = "resolve"
+        except ImportError:
+            link = "truth"
+    if link == "resolve":
+        from mashgraph.ingest.resolve import resolve_records
+
+        resolve_records(store)
+    else:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from truth_links import link_by_truth
+
+        link_by_truth(store, out / "truth" / "records.csv")
+    facts["link"] = link
+    facts["link_s"] = time.perf_counter() - t
+    marker.write_text(link)
+    return facts
+
+
+def sample_params(store: Any, library: dict[str, SavedQuery]) -> dict[str, Any]:
+    """Values for required parameters: a well-connected person, and someone 3 rings away from them."""
+    person = store.read(BUSIEST_PERSON_CYPHER).value()
+    rings, _ = run_saved_query(store, library["within-k-hops"], {"person": person, "k": 3})
+    far = [r["person"] for r in rings.records() if r["hop"] == max(x["hop"] for x in rings.records())]
+    other = far[0] if far else person
+    return {"person": person, "from_person": person, "to_person": other}
+
+
+def time_query(store: Any, query: SavedQuery, samples: dict[str, Any], runs: int) -> dict[str, Any]:
+    params = {name: samples[name] for name, p in query.params.items() if p.required and name in samples}
+    missing = [name for name, p in query.params.items() if p.required and name not in params]
+    if missing:
+        return {"slug": query.slug, "error": f"no sample value for required params {missing}"}
+    values = coerce_params(query, params)
+    try:
+        t = time.perf_counter()
+        result, truncated = run_saved_query(store, query, values)
+        first = time.perf_counter() - t
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            run_saved_query(store, query, values)
+            times.append(time.perf_counter() - t)
+    except Exception as err:  # report and go on with the other queries
+        return {"slug": query.slug, "error": f"{type(err).__name__}: {err}"}
+    return {"slug": query.slug, "first": first, "median": statistics.median(times), "min": min(times),
+            "max": max(times), "rows": len(result.rows), "truncated": truncated, "params": params}
+
+
+def table(rows: list[dict[str, Any]], runs: int) -> str:
+    out = [f"| query | median of {runs} (s) | fastest (s) | slowest (s) | first run (s) | rows | < 1 s |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        if "error" in r:
+            out.append(f"| `{r['slug']}` | failed: {r['error']} | | | | | no |")
+            continue
+        rows_text = f"{r['rows']}{' (cut)' if r['truncated'] else ''}"
+        out.append(f"| `{r['slug']}` | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} | {r['first']:.3f} "
+                   f"| {rows_text} | {'yes' if r['median'] < LIMIT_SECONDS else 'NO'} |")
+    return "\n".join(out)
+
+
+def write_docs(text: str) -> None:
+    doc = DOCS.read_text(encoding="utf-8")
+    start = doc.index(SECTION)
+    end = doc.find("\n## ", start + len(SECTION))
+    tail = doc[end:] if end != -1 else "\n"
+    DOCS.write_text(doc[:start] + SECTION + "\n\n" + text.strip() + "\n" + tail, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", default="/tmp/mashgraph-bench-queries", help="work directory (data and graph)")
+    parser.add_argument("--link", choices=["auto", "resolve", "truth"], default="auto",
+                        help="identity: entity resolution, or ground truth (default: resolution if installed)")
+    parser.add_argument("--reuse", action="store_true", help="reuse data and graph from an earlier run in --dir")
+    parser.add_argument("--only", nargs="*", help="time only these slugs")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+
+    Path(args.dir).mkdir(parents=True, exist_ok=True)
+    settings = load_settings(environ={}, start_timeout_s=600)
+    library = load_library()
+    with open_store(str(Path(args.dir) / "graph"), settings) as store:
+        facts = build(args, store)
+        labels = {r["label"]: r["n"] for r in store.read(COUNT_LABELS_CYPHER).records()}
+        rels = store.read(COUNT_RELS_CYPHER).value()
+        samples = sample_params(store, library)
+        slugs = args.only or list(library)
+        rows = [time_query(store, library[slug], samples, args.runs) for slug in slugs]
+
+    size = ", ".join(f"{label} {n:,}" for label, n in sorted(labels.items()))
+    build_line = ", ".join(f"{k.removesuffix('_s')} {v:.0f} s" for k, v in facts.items() if k.endswith("_s"))
+    cmd = "python bench/bench_queries.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join([
+        f"Command: `{cmd.strip()}` (embedded FalkorDB, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores).",
+        "",
+        f"Graph: {args.people:,} synthetic people (seed {args.seed}); nodes: {size}; {rels:,} relationships. "
+        f"Identity: {'entity resolution (resolve_records)' if facts.get('link') == 'resolve' else 'ground truth (tests/truth_links.py), not entity resolution'}."
+        + (f" Build: {build_line}." if build_line else ""),
+        "",
+        f"Each query ran once to warm up (\"first run\"), then {args.runs} times; times are wall-clock "
+        "through `run_saved_query` (read-only, default parameters, row cap 10,000). "
+        f"Required parameters: person = `{samples['person']}` (a person known to the most agencies), "
+        f"to_person = `{samples['to_person']}` (in the farthest ring within 3 hops of them).",
+        "",
+        table(rows, args.runs),
+    ])
+    print(text)
+    if args.write_docs:
+        write_docs(text)
+        print(f"\nwritten to {DOCS}")
+    return 0 if all("error" not in r and r["median"] < LIMIT_SECONDS for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
