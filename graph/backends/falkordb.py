@@ -1,21 +1,53 @@
-"""FalkorDB: the dialect and the store shared by the server and embedded backends."""
+"""FalkorDB: the dialect and the store shared by the server and embedded backends.
+
+FalkorDB-only statements are module constants ending in ``_FALKORDB``: they are
+not Neo4j Cypher (``db.constraints()``, ``db.idx.fulltext.*``, ``id()``), so
+the Neo4j linter, which collects constants ending in ``_CYPHER``, skips them.
+"""
 
 from __future__ import annotations
 
+import datetime
+import logging
+import re
 import time
 from typing import Any
 
 from ...errors import QueryError, QueryTimeout, ReadOnlyViolation, SchemaError, StoreUnavailable
 from ...settings import Settings
-from ..model import SchemaSpec
-from ..store import Dialect, GraphStore
+from ..model import FULLTEXT, SchemaSpec
+from ..store import Dialect, GraphStore, normalise_stats
 from ..types import Node, Path, Rel, Result
 
 __all__ = ["FalkorDialect", "FalkorStore", "FalkorServerStore"]
 
+log = logging.getLogger(__name__)
+
 _CONSTRAINT_PREFIX = "GRAPH.CONSTRAINT CREATE "
+
 # Looked up only to name the ends of relationships whose nodes a result did not return.
-_KEYS_BY_ID = "UNWIND $ids AS i MATCH (n) WHERE id(n) = i RETURN i, n.key"
+KEYS_BY_ID_FALKORDB = "UNWIND $ids AS i MATCH (n) WHERE id(n) = i RETURN i, n.key"
+# FalkorDB refuses GRAPH.RO_QUERY on a graph that does not exist yet ("empty
+# key"); a GRAPH.QUERY of this creates the empty graph.
+CREATE_GRAPH_FALKORDB = "RETURN 1"
+CONSTRAINT_STATUS_FALKORDB = "CALL db.constraints() YIELD status RETURN status"
+SHOW_INDEXES_FALKORDB = (
+    "CALL db.indexes() YIELD label, properties, types "
+    "RETURN 'index' AS kind, label, properties, types")
+SHOW_CONSTRAINTS_FALKORDB = (
+    "CALL db.constraints() YIELD type, label, properties, status "
+    "RETURN 'constraint' AS kind, label, properties, type + ':' + status AS types")
+# One full-text search per indexed label, built here from the model (trusted
+# constants), so no caller-supplied label ever reaches the query text.
+FULLTEXT_SEARCH_FALKORDB: dict[str, str] = {
+    label: (f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score "
+            "RETURN node, score ORDER BY score DESC LIMIT $limit")
+    for label in FULLTEXT
+}
+
+# RediSearch splits indexed text on punctuation, so a query is the words of the
+# user's text (all required); a trailing * asks for a prefix match.
+_WORD = re.compile(r"\w+\*?")
 
 
 class FalkorDialect(Dialect):
@@ -35,27 +67,83 @@ class FalkorDialect(Dialect):
         return out
 
     def fulltext_search(self, label: str) -> str:
-        return (f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score "
-                "RETURN node, score ORDER BY score DESC LIMIT $limit")
+        return _known_fulltext(FULLTEXT_SEARCH_FALKORDB, label)
+
+    def fulltext_query(self, text: str) -> str | None:
+        words = [w for w in _WORD.findall(text) if len(w.rstrip("*")) >= (2 if w.endswith("*") else 1)]
+        return " ".join(words) or None
 
 
-def _translate(err: Exception, cypher: str) -> Exception:
-    """A redis/FalkorDB exception as a mashgraph error."""
+def _known_fulltext(searches: dict[str, str], label: str) -> str:
+    try:
+        return searches[label]
+    except KeyError:
+        raise QueryError(f"no full-text index on label {label!r}",
+                         hint=f"search one of: {', '.join(sorted(searches))}") from None
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """``text`` with every run of whitespace (newlines too) as one space, cut at ``limit``."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+_SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)")
+
+
+def _translate(err: Exception, cypher: str, params: dict[str, Any] | None = None) -> Exception:
+    """A redis/FalkorDB exception as a mashgraph error with a one-line message."""
     import redis
 
-    text = str(err)
-    first = " ".join(cypher.split())[:120]
-    if isinstance(err, (redis.ConnectionError, redis.TimeoutError)) and "timed out" not in text.lower():
+    text = one_line(str(err), 400)
+    query = one_line(cypher, 120)
+    if isinstance(err, redis.BusyLoadingError):
+        return StoreUnavailable("FalkorDB is still loading the graph from disk",
+                                hint="wait until loading finishes (large graphs take a while), then retry")
+    if isinstance(err, redis.TimeoutError):
+        return StoreUnavailable(f"FalkorDB did not answer in time: {text}",
+                                hint="the server is overloaded or hung; check it and retry")
+    if isinstance(err, redis.ConnectionError):
         return StoreUnavailable(f"FalkorDB is not reachable: {text}",
                                 hint="check that the store is running and MASHGRAPH_DB is right")
-    if "read-only" in text or "RO_QUERY" in text:
-        return ReadOnlyViolation(f"refused: a read-only query tried to write ({first})",
+    if "executed only on read-only queries" in text or "read-only" in text.lower():
+        return ReadOnlyViolation(f"refused: a read-only query tried to write ({query})",
                                  hint="use a MATCH ... RETURN statement; writes go through ingest")
-    if "timed out" in text.lower() or "timeout" in text.lower():
-        return QueryTimeout(f"query timed out: {first}",
+    if "timed out" in text.lower():
+        return QueryTimeout(f"query timed out: {query}",
                             hint="narrow the query (parameters, LIMIT) or raise its timeout")
-    return QueryError(f"query failed: {text} in: {first}",
-                      hint="check the Cypher syntax and parameters")
+    bad = _unsupported_param(params or {})
+    if bad:
+        name, kind = bad
+        return QueryError(f"query parameter ${name} is a {kind}, which FalkorDB cannot take as a parameter",
+                          hint="pass dates as ISO strings and convert in Cypher with date($x); "
+                               "pass only str, int, float, bool, None, lists and maps")
+    syntax = _SYNTAX.search(text)
+    if syntax:
+        return QueryError(f"Cypher syntax error at line {syntax['line']}, column {syntax['col']}: "
+                          f"{syntax['msg']} (in: {query})",
+                          hint="fix the statement; see the Cypher manual")
+    return QueryError(f"query failed: {text} (in: {query})", hint="check the Cypher and its parameters")
+
+
+def _unsupported_param(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The first parameter (as ``name.sub[0]``) whose type FalkorDB cannot take, if any."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _unsupported_param(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _unsupported_param(v, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return None
+    kind = "date" if isinstance(value, (datetime.date, datetime.datetime)) else type(value).__name__
+    return path, kind
 
 
 class FalkorStore(GraphStore):
@@ -68,45 +156,57 @@ class FalkorStore(GraphStore):
         self._db: Any = None
         self._graph: Any = None
 
-    def _ensure_graph_exists(self) -> None:
-        """FalkorDB answers reads of a graph that was never written with "empty key": create it."""
-        try:
-            if self.settings.graph_name not in (self._db.execute_command("GRAPH.LIST") or []):
-                self._graph.query("RETURN 1")
-        except Exception as err:
-            raise _translate(err, "GRAPH.LIST") from err
+    def _socket_timeout_s(self) -> float:
+        """Client-side wait for an answer: longer than any query may run (redis-py's default is 5 s)."""
+        return self.settings.max_query_timeout_ms / 1000 + 30
 
-    def _configure_timeouts(self) -> None:
-        """TIMEOUT_MAX/TIMEOUT_DEFAULT are not persisted by FalkorDB, so set them on every open."""
-        for name, value in (("TIMEOUT_MAX", self.settings.max_query_timeout_ms),
-                            ("TIMEOUT_DEFAULT", self.settings.query_timeout_ms)):
+    def _configure_timeouts(self, *, required: bool) -> None:
+        """Set TIMEOUT_MAX and TIMEOUT_DEFAULT, which FalkorDB does not persist, on every open.
+
+        A managed server may forbid ``GRAPH.CONFIG SET``; then (``required=False``)
+        per-query timeouts still apply and a warning is logged.
+        """
+        max_ms = self.settings.max_query_timeout_ms
+        default_ms = min(self.settings.query_timeout_ms, max_ms)
+        for name, value in (("TIMEOUT_MAX", max_ms), ("TIMEOUT_DEFAULT", default_ms)):
             try:
                 self._db.execute_command("GRAPH.CONFIG", "SET", name, value)
-            except Exception as err:  # a managed server may forbid CONFIG SET
-                if "unknown" in str(err).lower():
-                    raise
-                continue
+            except Exception as err:
+                if required:
+                    raise StoreUnavailable(f"cannot set FalkorDB {name}: {one_line(str(err))}",
+                                           hint="the FalkorDB module is too old or missing") from err
+                log.warning("FalkorDB refused GRAPH.CONFIG SET %s (%s); per-query timeouts still apply",
+                            name, one_line(str(err)))
+
+    def _ensure_graph(self) -> None:
+        """Create the (empty) graph if it does not exist, so reads of a new store work."""
+        try:
+            if not self._db.execute_command("EXISTS", self._graph.name):
+                self._graph.query(CREATE_GRAPH_FALKORDB)
+        except Exception as err:
+            raise _translate(err, CREATE_GRAPH_FALKORDB) from err
 
     # -- hooks ---------------------------------------------------------------
     def _read(self, cypher: str, params: dict[str, Any], timeout_ms: int) -> Result:
         try:
             res = self._graph.ro_query(cypher, params, timeout=timeout_ms)
+            return self._result(res)
         except Exception as err:
-            raise _translate(err, cypher) from err
-        return self._result(res)
+            raise _translate(err, cypher, params) from err
 
     def _write(self, cypher: str, params: dict[str, Any]) -> Result:
         try:
             res = self._graph.query(cypher, params, timeout=self.settings.max_query_timeout_ms)
+            return self._result(res)
         except Exception as err:
-            raise _translate(err, cypher) from err
-        return self._result(res)
+            raise _translate(err, cypher, params) from err
 
     def _explain(self, cypher: str, params: dict[str, Any]) -> str:
+        # GRAPH.EXPLAIN plans without running; never send an EXPLAIN prefix to FalkorDB.
         try:
             plan = self._graph.explain(cypher, params)
         except Exception as err:
-            raise _translate(err, cypher) from err
+            raise _translate(err, cypher, params) from err
         return str(plan)
 
     def _apply_ddl(self, statement: str) -> None:
@@ -118,15 +218,19 @@ class FalkorStore(GraphStore):
                 self._graph.query(statement)
         except Exception as err:
             text = str(err).lower()
-            if "already" in text or "exists" in text:
+            if "already indexed" in text or "already exists" in text:
                 return  # applying the schema twice is harmless
-            raise SchemaError(f"schema statement failed: {statement}: {err}",
+            translated = _translate(err, statement)
+            if isinstance(translated, StoreUnavailable):
+                raise translated from err
+            raise SchemaError(f"schema statement failed: {statement}: {one_line(str(err))}",
                               hint="check the store version (FalkorDB >= 4.2 is needed)") from err
 
-    def _wait_for_schema(self, timeout_s: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout_s
+    def _wait_for_schema(self) -> None:
+        # Unique constraints build in the background; callers rely on them at once.
+        deadline = time.monotonic() + self.settings.max_query_timeout_ms / 1000
         while True:
-            res = self._graph.ro_query("CALL db.constraints() YIELD status RETURN status")
+            res = self._graph.ro_query(CONSTRAINT_STATUS_FALKORDB)
             pending = [r[0] for r in res.result_set if r[0] != "OPERATIONAL"]
             if "FAILED" in pending:
                 raise SchemaError("a unique constraint failed to build: duplicate keys exist",
@@ -134,25 +238,26 @@ class FalkorStore(GraphStore):
             if not pending:
                 return
             if time.monotonic() > deadline:
-                raise SchemaError("constraints still building after two minutes",
+                raise SchemaError("constraints still building after the longest query timeout",
                                   hint="run `mashgraph schema apply` again later")
             time.sleep(0.05)
 
     def _show_schema(self) -> Result:
-        idx = self._graph.ro_query(
-            "CALL db.indexes() YIELD label, properties, types RETURN 'index' AS kind, label, properties, types")
-        con = self._graph.ro_query(
-            "CALL db.constraints() YIELD type, label, properties, status "
-            "RETURN 'constraint' AS kind, label, properties, type + ':' + status AS types")
+        try:
+            idx = self._graph.ro_query(SHOW_INDEXES_FALKORDB)
+            con = self._graph.ro_query(SHOW_CONSTRAINTS_FALKORDB)
+        except Exception as err:
+            raise _translate(err, SHOW_INDEXES_FALKORDB) from err
+        rows = [list(r) for r in idx.result_set] + [list(r) for r in con.result_set]
         return Result(["kind", "label", "properties", "types"],
-                      [list(r) for r in idx.result_set] + [list(r) for r in con.result_set])
+                      [[_plain_maps(v) for v in row] for row in rows])
 
     def _close(self) -> None:
         self._graph = None
         if self._db is not None:
             try:
                 self._db.connection.close()
-            except Exception:
+            except Exception:  # closing a dead connection is not an error
                 pass
         self._db = None
 
@@ -163,12 +268,11 @@ class FalkorStore(GraphStore):
         missing: set[int] = set()
         rows = [[self._value(v, keys, missing) for v in row] for row in (res.result_set or [])]
         if missing - keys.keys():
-            lookup = self._graph.ro_query(_KEYS_BY_ID, {"ids": sorted(missing - keys.keys())})
+            lookup = self._graph.ro_query(KEYS_BY_ID_FALKORDB, {"ids": sorted(missing - keys.keys())})
             keys.update({i: k for i, k in lookup.result_set})
         if missing:
             rows = [[_fill_rel_keys(v, keys) for v in row] for row in rows]
-        stats = _stats(getattr(res, "_raw_stats", None) or [])
-        return Result(columns, rows, stats)
+        return Result(columns, rows, _stats(getattr(res, "_raw_stats", None) or []))
 
     def _value(self, v: Any, keys: dict[int, Any], missing: set[int]) -> Any:
         from falkordb.edge import Edge
@@ -176,12 +280,13 @@ class FalkorStore(GraphStore):
         from falkordb.path import Path as FPath
 
         if isinstance(v, FNode):
-            props = dict(v.properties)
+            props = {k: self._value(x, keys, missing) for k, x in v.properties.items()}
             keys[v.id] = props.get("key")
-            return Node(props.get("key"), tuple(v.labels or ()), props)
+            return Node(props.get("key"), tuple(sorted(v.labels or ())), props)
         if isinstance(v, Edge):
             missing.update((v.src_node, v.dest_node))
-            return _PendingRel(v.relation, v.src_node, v.dest_node, dict(v.properties))
+            props = {k: self._value(x, keys, missing) for k, x in v.properties.items()}
+            return _PendingRel(v.relation, v.src_node, v.dest_node, props)
         if isinstance(v, FPath):
             nodes = tuple(self._value(n, keys, missing) for n in v.nodes())
             rels = tuple(self._value(e, keys, missing) for e in v.edges())
@@ -193,18 +298,27 @@ class FalkorStore(GraphStore):
         return v
 
 
+def _plain_maps(v: Any) -> Any:
+    """OrderedDicts (as db.indexes() returns) as plain dicts."""
+    if isinstance(v, dict):
+        return {k: _plain_maps(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain_maps(x) for x in v]
+    return v
+
+
 def _stats(raw: list[str]) -> dict[str, int]:
     """FalkorDB's counter lines ("Nodes created: 3") as ``{"nodes_created": 3}``."""
     out: dict[str, int] = {}
     for line in raw:
         name, _, value = str(line).partition(": ")
-        if "time" in name.lower() or not value:
+        if not value:
             continue
         try:
             out[name.strip().lower().replace(" ", "_")] = int(float(value.split()[0]))
         except ValueError:
             continue
-    return out
+    return normalise_stats(out)
 
 
 class _PendingRel:
@@ -237,11 +351,17 @@ class FalkorServerStore(FalkorStore):
 
         redis_url = url.replace("falkors://", "rediss://", 1).replace("falkor://", "redis://", 1)
         try:
-            self._db = FalkorDB.from_url(redis_url)
+            self._db = FalkorDB.from_url(redis_url, socket_timeout=self._socket_timeout_s(),
+                                         socket_connect_timeout=10)
             self._db.connection.ping()
         except Exception as err:
-            raise StoreUnavailable(f"cannot reach FalkorDB at {url}: {err}",
+            raise StoreUnavailable(f"cannot reach FalkorDB at {_redact(url)}: {one_line(str(err))}",
                                    hint="start the server or fix MASHGRAPH_DB") from err
         self._graph = self._db.select_graph(settings.graph_name)
-        self._configure_timeouts()
-        self._ensure_graph_exists()
+        self._configure_timeouts(required=False)
+        self._ensure_graph()
+
+
+def _redact(url: str) -> str:
+    """``url`` without a password (``redis://user:secret@host`` -> ``redis://user:***@host``)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
