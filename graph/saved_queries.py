@@ -389,8 +389,10 @@ def coerce_params(query: SavedQuery, raw: Mapping[str, Any]) -> dict[str, Any]:
                                   + f"its parameters: {known}")
     out: dict[str, Any] = {}
     for name, param in query.params.items():
-        if name in raw and raw[name] is not None and not (isinstance(raw[name], str) and raw[name] == ""
-                                                          and param.type != "string"):
+        given = raw.get(name)
+        # An empty form field means "not given", except for an optional text parameter.
+        if given is not None and not (isinstance(given, str) and not given.strip()
+                                      and (param.type != "string" or param.required)):
             try:
                 value = _coerce_value(param.type, raw[name])
             except (ValueError, TypeError):

@@ -262,6 +262,8 @@ def test_coerce_params_parses_every_type_and_fills_defaults(typed):
     defaults = coerce_params(typed, {"who": "P2", "kinds": '["a", "b"]'})
     assert defaults["since"] == "2024-01-01" and defaults["n"] == 3 and defaults["open"] is False
     assert defaults["kinds"] == ["a", "b"]
+    # Empty form fields take the default.
+    assert coerce_params(typed, {"who": "P2", "n": "", "since": ""})["n"] == 3
     # Already-typed values (from Python callers) pass through unchanged.
     assert coerce_params(typed, got) == got
 
@@ -274,6 +276,7 @@ def test_coerce_params_parses_every_type_and_fills_defaults(typed):
     ({"who": "P1", "open": "maybe"}, "not a bool"),
     ({"who": "P1", "kinds": "[unclosed"}, "not a list"),
     ({}, "parameter 'who' is required"),
+    ({"who": "  "}, "parameter 'who' is required"),
     ({"who": "P1", "limt": "3"}, "has no parameter 'limt'"),
 ])
 def test_coerce_params_errors_name_the_param_and_the_expected_form(typed, raw, words):
