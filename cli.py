@@ -22,6 +22,9 @@ SUBCOMMANDS = [
     "mashgraph.graph.cli:cypher",
     "mashgraph.graph.cli:schema",
     "mashgraph.graph.query_cli:query",
+    "mashgraph.web.cli:serve",
+    "mashgraph.web.cli:users",
+    "mashgraph.web.cli:demo",
 ]
 
 

@@ -34,7 +34,7 @@ from .types import Node
 __all__ = [
     "SearchHit", "Event", "KnowledgeGap", "Profile", "Household", "Network",
     "search_people", "person_profile", "record_profile", "household_view",
-    "person_network", "knowledge_gap",
+    "person_network", "knowledge_gap", "graph_counts", "agency_names", "chronology_for", "concern_label",
 ]
 
 # -- Cypher ------------------------------------------------------------------
@@ -132,6 +132,13 @@ OPTIONAL MATCH (runner:Agency)-[:RUNS]->(ev)
 WITH r, ev, runner
 RETURN ev.key AS key, ev.start AS date, ev.end AS until, runner.key AS agency, r.key AS record,
        ev.kind AS kind, ev.category AS category, [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns
+"""
+
+COUNTS_CYPHER = """
+OPTIONAL MATCH (r:Record)
+WITH count(r) AS records
+OPTIONAL MATCH (p:Person)
+RETURN records, count(p) AS persons
 """
 
 AGENCY_NAMES_CYPHER = """
@@ -366,6 +373,12 @@ def _profile(store: GraphStore, key: str, kind: str, name: str, dob: Any, sex: A
     involved = sorted({r["agency"] for r in records if r["agency"]})
     return Profile(key, kind, name, dob, sex, records, identifiers, addresses, households,
                    relatives, chronology, knowledge_gap(chronology, involved), agency_names(store))
+
+
+def graph_counts(store: GraphStore) -> dict[str, int]:
+    """How many records and persons the graph holds."""
+    row = store.read(COUNTS_CYPHER).records()[0]
+    return {"records": int(row["records"]), "persons": int(row["persons"])}
 
 
 def agency_names(store: GraphStore) -> dict[str, str]:

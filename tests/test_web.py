@@ -7,6 +7,7 @@ so these tests do not depend on synthesis, ingestion or resolution.
 from __future__ import annotations
 
 import csv
+import importlib
 import importlib.util
 import io
 import json
@@ -495,3 +496,61 @@ def test_admin_filters_and_exports_audit_log(app, client):
     assert [(r["user"], r["what"], r["person_keys"]) for r in rows] == [
         ("ana", "person P2", "P2"), ("ana", "person P1", "P1")]
     assert audit_rows(app, action="export_audit")[0].user == "adm"
+
+
+# -- command line: users, demo ------------------------------------------------------------------
+
+
+def _cli(args, env, input=None):
+    from click.testing import CliRunner
+
+    from mashgraph.cli import cli
+
+    return CliRunner().invoke(cli, args, env=env, input=input, catch_exceptions=False)
+
+
+def test_users_commands(tmp_path):
+    env = {"MASHGRAPH_USERS_DB": str(tmp_path / "users.sqlite")}
+    result = _cli(["users", "add", "zoe", "--role", "admin", "--password-stdin"], env, "zoe-password-1\n")
+    assert result.exit_code == 0, result.output
+    result = _cli(["users", "add", "yan", "--generate"], env)
+    generated = re.search(r"password: (\S+)", result.output).group(1)
+    accounts = Accounts(tmp_path / "users.sqlite")
+    assert accounts.authenticate("yan", generated).role == "analyst"
+    assert accounts.authenticate("zoe", "zoe-password-1").role == "admin"
+    assert _cli(["users", "add", "yan", "--generate"], env).exit_code == 7  # name taken
+    assert _cli(["users", "passwd", "yan", "--password-stdin"], env, "short\n").exit_code == 7
+    assert _cli(["users", "passwd", "yan", "--password-stdin"], env, "yan-new-password\n").exit_code == 0
+    assert accounts.authenticate("yan", "yan-new-password").name == "yan"
+    assert _cli(["users", "disable", "yan"], env).exit_code == 0
+    assert accounts.authenticate("yan", "yan-new-password") is None
+    listing = json.loads(_cli(["users", "list", "--format", "json"], env).output)
+    assert [(u["name"], u["role"], u["disabled"]) for u in listing] == [("yan", "analyst", True),
+                                                                        ("zoe", "admin", False)]
+    accounts.close()
+
+
+def test_demo_prepares_a_login_and_says_what_it_skipped(tmp_path):
+    demo_dir = tmp_path / "demo"
+    result = _cli(["demo", "--dir", str(demo_dir), "--people", "20", "--no-serve"], {})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    password = re.search(r"password: (\S+)", out).group(1)
+    assert "http://127.0.0.1:5000/" in out and "user:     demo" in out
+    accounts = Accounts(demo_dir / "mashgraph.sqlite")
+    assert accounts.authenticate("demo", password).is_admin
+    accounts.close()
+    for module, attr, step in [("mashgraph.ingest.synth", "generate", "synthetic data generation"),
+                               ("mashgraph.ingest.jobs", "run_job", "ingestion"),
+                               ("mashgraph.ingest.resolve", "resolve_records", "resolution")]:
+        try:
+            available = hasattr(importlib.import_module(module), attr)
+        except ImportError:
+            available = False
+        assert (f"skipped: {step} is not available" in out) != available, step
+    # A second run gives the demo user a new password; the old one stops working.
+    second = _cli(["demo", "--dir", str(demo_dir), "--people", "20", "--no-serve"], {})
+    assert re.search(r"password: (\S+)", second.output).group(1) != password
+    accounts = Accounts(demo_dir / "mashgraph.sqlite")
+    assert accounts.authenticate("demo", password) is None
+    accounts.close()
