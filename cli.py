@@ -25,6 +25,8 @@ SUBCOMMANDS = [
     "mashgraph.web.cli:serve",
     "mashgraph.web.cli:users",
     "mashgraph.web.cli:demo",
+    "mashgraph.ingest.resolve.cli:resolve",
+    "mashgraph.ingest.cli:ingest",
 ]
 
 
