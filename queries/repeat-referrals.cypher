@@ -5,9 +5,9 @@
 //   counts as a repeat when it is dated between `since` and `until` and another
 //   referral about the same person was made on an earlier day within the
 //   window (two referrals on the same day do not repeat each other). Every
-//   kind of referral counts:
-//   MASH contacts, referrals to children's and adults' social care. Most
-//   repeats first.
+//   referral sent to an agency counts (MASH contacts, referrals to children's
+//   and adults' social care); information only shared for awareness (such as
+//   police telling a school about an incident) does not. Most repeats first.
 // params:
 //   since: {type: date, default: 2000-01-01, help: count repeat referrals made on or after this date (the default takes in every referral since 2000)}
 //   until: {type: date, default: today, help: count repeat referrals made on or before this date}
@@ -17,10 +17,11 @@
 // tags: [referrals, weekly]
 // returns: table
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)
-WHERE r.date >= date($since) AND r.date <= date($until)
+WHERE r.date >= date($since) AND r.date <= date($until) AND (r)-[:TO]->(:Agency)
 WITH DISTINCT p, r
 MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(earlier:Referral)
 WHERE earlier.date < r.date AND earlier.date >= r.date - duration({months: $window_months})
+  AND (earlier)-[:TO]->(:Agency)
 WITH DISTINCT p, r
 WITH p, count(r) AS repeats, min(r.date) AS first_repeat, max(r.date) AS last_repeat
 WHERE repeats >= $min_repeats

@@ -24,6 +24,7 @@ The graph (agencies: police, health, school, csc = children's social care, housi
     R4    referral  school                 S1 (Amy)    TO csc                 16A     2025-03-01  2025-03-03
     E1    episode   csc                    C1 (Amy)    -                      16A     (child in need)
     I1    incident  police                 A1 (Amy)    -                      10A     2024-03-05
+    SH1   share     police (about I1)      A1 (Amy)    SHARED_WITH school     10A     2024-03-05  -
     R3    referral  health                 H3 (Cara)   TO csc                 4B      2024-02-23  2024-02-26
     R5    referral  health                 H3 (Cara)   TO csc                 4B      2022-12-30  2023-01-04
     I2    incident  police                 A3 (Cara), A2 (Ben)                3B      2024-04-01
@@ -119,7 +120,17 @@ CREATE (csc)-[:RUNS]->(e1:Episode {key: 'csc:E1', kind: 'child_in_need', start: 
        (e1)-[:FOR]->(c1), (e1)-[:RAISES]->(c16A)
 """
 
-GRAPH_CYPHERS = (AGENCIES_CYPHER, PEOPLE_CYPHER, PLACES_CYPHER, REFERRALS_CYPHER, EVENTS_CYPHER)
+# Police tell Amy's school about the missing episode I1 (like Operation Encompass): a
+# "share referral" with SHARED_WITH and no TO, as the data dictionary maps shared_with.
+SHARES_CYPHER = """
+MATCH (police:Agency {key: 'police'}), (school:Agency {key: 'school'}), (a1:Record {key: 'police:A1'}),
+      (c10A:Concern {key: '10A'})
+CREATE (police)-[:MADE]->(s:Referral {key: 'police:SH-I1', date: date('2024-03-05'), outcome: 'shared'}),
+       (s)-[:ABOUT {role: 'missing person'}]->(a1), (s)-[:RAISES]->(c10A),
+       (s)-[:SHARED_WITH {date: date('2024-03-05')}]->(school)
+"""
+
+GRAPH_CYPHERS = (AGENCIES_CYPHER, PEOPLE_CYPHER, PLACES_CYPHER, REFERRALS_CYPHER, EVENTS_CYPHER, SHARES_CYPHER)
 
 
 @pytest.fixture(scope="module")
@@ -352,9 +363,9 @@ def test_every_query_file_loads_and_runs_on_embedded_falkordb(graph, library):
 def test_fragmentation_persons(graph, library):
     # Amy (P1): involved police, health, school, csc (4); concerns 3A, 10A, 16A (3): 12 pairs.
     #   3A known to police (made R1), csc (R1 sent to it)    -> unknown: health, school   = 2
-    #   10A known to police (recorded I1)                     -> unknown: health, school, csc = 3
+    #   10A known to police (recorded I1, made SH1), school (SH1 shared) -> unknown: health, csc = 2
     #   16A known to school (R2, R4), csc (TO, runs E1), health (R2 shared) -> unknown: police = 1
-    #   6 of 12 unknown = 0.5
+    #   5 of 12 unknown = 0.417
     # Cara (P3): involved police, health, housing (3); concerns 4B, 3B: 6 pairs.
     #   4B known to health (made R3, R5), csc (not involved) -> unknown: police, housing = 2
     #   3B known to police (recorded I2)                     -> unknown: health, housing = 2
@@ -362,8 +373,8 @@ def test_fragmentation_persons(graph, library):
     # Ben (P2) is known to one agency only, so min_agencies=2 leaves him out.
     rows = run(graph, library, "fragmentation-persons")
     assert [(r["person"], r["agencies"], r["concerns"], r["pairs"], r["unknown_pairs"]) for r in rows] == [
-        ("P3", 3, 2, 6, 4), ("P1", 4, 3, 12, 6)]
-    assert [round(r["fragmentation"], 4) for r in rows] == [0.6667, 0.5]
+        ("P3", 3, 2, 6, 4), ("P1", 4, 3, 12, 5)]
+    assert [round(r["fragmentation"], 4) for r in rows] == [0.6667, 0.4167]
     # Ben: police only, 3B raised by police itself: 0 of 1 unknown.
     rows = run(graph, library, "fragmentation-persons", min_agencies=1)
     assert [(r["person"], r["fragmentation"]) for r in rows][-1] == ("P2", 0.0)
@@ -374,24 +385,24 @@ def test_fragmentation_households(graph, library):
     # hh1 = Amy, Ben, Cara (3 members); involved: police, health, school, csc, housing (5);
     # concerns about any member: 3A, 10A, 16A, 4B, 3B (5): 25 pairs.
     #   3A  known to police, csc                  -> unknown health, school, housing        = 3
-    #   10A known to police                       -> unknown health, school, csc, housing   = 4
+    #   10A known to police, school (SH1)         -> unknown health, csc, housing           = 3
     #   16A known to school, csc, health          -> unknown police, housing                = 2
     #   4B  known to health, csc                  -> unknown police, school, housing        = 3
     #   3B  known to police                       -> unknown health, school, csc, housing   = 4
-    #   16 of 25 unknown = 0.64. hh2 has one member (Dan), below min_members=2.
+    #   15 of 25 unknown = 0.6. hh2 has one member (Dan), below min_members=2.
     rows = run(graph, library, "fragmentation-households")
     assert rows == [{"household": "hh1", "members": 3, "agencies": 5, "concerns": 5, "pairs": 25,
-                     "unknown_pairs": 16, "fragmentation": pytest.approx(0.64)}]
+                     "unknown_pairs": 15, "fragmentation": pytest.approx(0.6)}]
 
 
 def test_who_knows_what(graph, library):
     rows = run(graph, library, "who-knows-what", person="P1")
     got = [(r["concern"], r["agency"], r["works_with"], r["knows"], r["how"], r["times_raised"]) for r in rows]
     assert got == [
-        ("10A", "csc", True, False, "", 1),
-        ("10A", "health", True, False, "", 1),
-        ("10A", "school", True, False, "", 1),
-        ("10A", "police", True, True, "recorded the incident", 1),
+        ("10A", "csc", True, False, "", 2),
+        ("10A", "health", True, False, "", 2),
+        ("10A", "police", True, True, "made the referral, recorded the incident", 2),
+        ("10A", "school", True, True, "referral shared with it", 2),
         ("16A", "police", True, False, "", 3),
         ("16A", "csc", True, True, "runs the episode, referral sent to it", 3),
         ("16A", "health", True, True, "referral shared with it", 3),
@@ -409,24 +420,24 @@ def test_who_knows_what(graph, library):
 
 def test_agency_sharing_matrix(graph, library):
     # Only Amy and Cara are known to 2+ agencies. For each concern, its raisers and who knows it:
-    #   Amy 3A: raised by police; known police, csc        Amy 10A: police; known police
+    #   Amy 3A: raised by police; known police, csc    Amy 10A: police (I1, SH1); known police, school
     #   Amy 16A: raised by school and csc; known school, csc, health
     #   Cara 4B: raised by health; known health, csc      Cara 3B: police; known police
     # police -> health: Amy 3A no, Amy 10A no, Cara 3B no = 0 of 3 (2 people)
-    # police -> school: Amy 3A no, 10A no = 0 of 2;  police -> csc: 3A yes, 10A no = 1 of 2
+    # police -> school: Amy 3A no, 10A yes = 1 of 2;  police -> csc: 3A yes, 10A no = 1 of 2
     # police -> housing: Cara 3B no = 0 of 1;  health -> police, health -> housing: Cara 4B no
     # school -> police, csc -> police: Amy 16A no; school <-> csc, school/csc -> health: yes
     rows = run(graph, library, "agency-sharing-matrix")
     got = [(r["raised_by"], r["known_to"], r["people"], r["concerns"], r["known"], r["shared"]) for r in rows]
     assert got == [
         ("police", "health", 2, 3, 0, 0.0),
-        ("police", "school", 1, 2, 0, 0.0),
         ("csc", "police", 1, 1, 0, 0.0),
         ("health", "housing", 1, 1, 0, 0.0),
         ("health", "police", 1, 1, 0, 0.0),
         ("police", "housing", 1, 1, 0, 0.0),
         ("school", "police", 1, 1, 0, 0.0),
         ("police", "csc", 1, 2, 1, 0.5),
+        ("police", "school", 1, 2, 1, 0.5),
         ("csc", "health", 1, 1, 1, 1.0),
         ("csc", "school", 1, 1, 1, 1.0),
         ("school", "csc", 1, 1, 1, 1.0),
@@ -434,13 +445,14 @@ def test_agency_sharing_matrix(graph, library):
     ]
     assert [(r["raised_by"], r["known_to"]) for r in run(graph, library, "agency-sharing-matrix",
                                                         min_concerns=2)] == [
-        ("police", "health"), ("police", "school"), ("police", "csc")]
+        ("police", "health"), ("police", "csc"), ("police", "school")]
 
 
 def test_repeat_referrals(graph, library):
     # Amy: R1 2024-01-10, R2 2024-06-03 (R1 within 12 months before), R4 2025-03-01 (R2 within 12
     # months before, 2024-03-01 .. 2025-02-28): 2 repeats. Cara: R5 2022-12-30, R3 2024-02-23 is
-    # 14 months later: no repeat. Dan: one referral.
+    # 14 months later: no repeat. Dan: one referral. SH1 (2024-03-05) only shared information: it
+    # was sent TO no agency, so it is not a referral that can repeat (it would make Amy's repeats 3).
     rows = run(graph, library, "repeat-referrals")
     assert rows == [{"person": "P1", "name": "Amy", "repeats": 2, "first_repeat": dt.date(2024, 6, 3),
                      "last_repeat": dt.date(2025, 3, 1)}]
