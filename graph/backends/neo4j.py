@@ -60,8 +60,9 @@ FULLTEXT_SEARCH_NEO4J: dict[str, str] = {
     for label in FULLTEXT
 }
 
-# Lucene query syntax characters, escaped so what a user types is only words.
-_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+# A word as Lucene's standard tokenizer sees it: hyphens split, an apostrophe
+# inside a word (O'Brien) does not; only word characters, so never query syntax.
+_NEO4J_WORD = re.compile(r"\w+(?:'\w+)*\*?")
 
 
 class Neo4jDialect(Dialect):
@@ -84,14 +85,12 @@ class Neo4jDialect(Dialect):
 
     def fulltext_query(self, text: str) -> str | None:
         terms = []
-        for token in text.split():
-            if not re.search(r"\w", token):
-                continue
-            prefix = token.endswith("*") and len(re.sub(r"\W", "", token)) >= 2
-            # Wildcard terms skip the analyzer, so lower-case here (also keeps
-            # a name like "Or" from reading as an operator).
-            escaped = _LUCENE_SPECIAL.sub(r"\\\1", token.rstrip("*").lower())
-            terms.append(escaped + ("*" if prefix else ""))
+        for word in _NEO4J_WORD.findall(text):
+            stem = word.rstrip("*")
+            prefix = word.endswith("*") and len(stem) >= 2
+            # Wildcard terms skip the analyzer, so lower-case here (this also
+            # keeps a name like "Or" from reading as an operator).
+            terms.append(stem.lower() + ("*" if prefix else ""))
         return " AND ".join(terms) or None
 
 
@@ -118,7 +117,8 @@ def _translate(err: Exception, cypher: str, url: str = "") -> Exception:
         if code == "Neo.ClientError.Database.DatabaseNotFound":
             return StoreUnavailable(f"Neo4j has no database of that name: {first}",
                                     hint="set MASHGRAPH_NEO4J_DATABASE to an existing database")
-        if code.endswith((".AccessMode", ".ForbiddenOnReadOnlyDatabase", ".General.ReadOnly")):
+        if (code.endswith((".AccessMode", ".ForbiddenOnReadOnlyDatabase", ".General.ReadOnly"))
+                or "access mode" in first.lower()):
             return ReadOnlyViolation(f"refused: a read-only query tried to write ({query})",
                                      hint="use a MATCH ... RETURN statement; writes go through ingest")
         if "TransactionTimedOut" in code or (code.endswith(".Terminated") and "timeout" in first.lower()):
@@ -149,12 +149,14 @@ class Neo4jStore(GraphStore):
 
         self._neo4j = neo4j
         self._database = settings.neo4j_database
+        self._driver: Any = None
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 url, auth=(settings.neo4j_user, settings.neo4j_password),
                 user_agent="mashgraph", connection_timeout=15.0)
             self._driver.verify_connectivity()
         except Exception as err:
+            self._close()
             raise _translate(err, "", url) from err
         # Read-your-writes across the sessions of this store, also on a cluster.
         self._bookmarks = neo4j.GraphDatabase.bookmark_manager()

@@ -1,0 +1,192 @@
+"""Embedded FalkorDB: durability, crash recovery, isolation and clean shutdown.
+
+Every redis-server these tests signal is one the test itself started (its pid
+comes from the store the test opened), and only by that pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from mashgraph.errors import QueryError
+from mashgraph.graph.backends.embedded import REGISTRY_FILE, EmbeddedStore
+from mashgraph.graph.store import open_store
+from mashgraph.settings import load_settings
+
+WRITE_ONE_CYPHER = "CREATE (:Record {key: $key, n: $n})"
+WRITE_ROWS_CYPHER = "UNWIND $rows AS row CREATE (:Record {key: row.key, n: row.n})"
+COUNT_CYPHER = "MATCH (r:Record) RETURN count(r) AS n, sum(r.n) AS total"
+DATE_PARAM_CYPHER = "MATCH (r:Referral) WHERE r.date = $d RETURN r"
+
+
+def settings(**overrides):
+    return load_settings(environ={}, **overrides)
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie nobody reaped yet counts as gone)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_until_gone(pid: int, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while running(pid):
+        assert time.monotonic() < deadline, f"process {pid} still running"
+        time.sleep(0.01)
+
+
+def kill_server(store: EmbeddedStore) -> int:
+    """SIGKILL the redis-server this test's store started (that pid only)."""
+    pid = store.server_pid
+    assert pid and "redis-server" in " ".join(psutil.Process(pid).cmdline())
+    os.kill(pid, signal.SIGKILL)
+    wait_until_gone(pid)
+    return pid
+
+
+def test_kill_9_of_the_server_loses_no_acknowledged_write(tmp_path):
+    path = str(tmp_path / "graph")
+    store = open_store(path, settings())
+    for i in range(300):  # each write is acknowledged before the next is sent
+        store.write(WRITE_ONE_CYPHER, {"key": f"one:{i}", "n": 1})
+    rows = [{"key": f"batch:{i}", "n": 2} for i in range(20_000)]
+    assert store.write_batches(WRITE_ROWS_CYPHER, rows, batch_size=10_000) == 20_000
+    killed = kill_server(store)
+    assert (tmp_path / "graph" / REGISTRY_FILE).exists()  # a stale registry is left behind
+    store.close()  # closing a store whose server died is quiet
+
+    with open_store(path, settings()) as reopened:
+        assert reopened.server_pid != killed
+        assert reopened.read(COUNT_CYPHER).records() == [{"n": 20_300, "total": 300 + 40_000}]
+
+
+def test_a_registry_naming_a_live_unrelated_process_is_not_trusted(tmp_path):
+    path = tmp_path / "graph"
+    with open_store(str(path), settings()) as store:
+        store.write(WRITE_ONE_CYPHER, {"key": "a", "n": 5})
+    # As after a crash when the system has given the old pid to another process:
+    # here this test's own process, which must be neither attached to nor signalled.
+    run_dir = tmp_path / "old-run"
+    run_dir.mkdir()
+    (run_dir / "redis.pid").write_text(str(os.getpid()))
+    (run_dir / "redis.config").write_text("# left by a dead server\n")
+    (path / REGISTRY_FILE).write_text(json.dumps({
+        "pidfile": str(run_dir / "redis.pid"), "unixsocket": str(run_dir / "redis.socket"),
+        "dbdir": str(path), "dbfilename": "graph.rdb"}))
+
+    with open_store(str(path), settings()) as store:
+        assert store.server_pid not in (0, os.getpid())
+        assert store.read(COUNT_CYPHER).records() == [{"n": 1, "total": 5}]
+    assert not run_dir.exists()  # the dead server's leftovers are cleared
+
+
+def test_a_corrupt_registry_is_forgotten(tmp_path):
+    path = tmp_path / "graph"
+    path.mkdir()
+    (path / REGISTRY_FILE).write_text('{"pidfile": ')  # cut short by a crash
+    with open_store(str(path), settings()) as store:
+        assert store.read(COUNT_CYPHER).records() == [{"n": 0, "total": 0}]
+
+
+def test_two_directories_never_see_each_others_data(tmp_path):
+    with open_store(str(tmp_path / "a"), settings()) as a, open_store(str(tmp_path / "b"), settings()) as b:
+        assert a.server_pid != b.server_pid
+        a.write(WRITE_ONE_CYPHER, {"key": "only-in-a", "n": 1})
+        b.write(WRITE_ONE_CYPHER, {"key": "only-in-b", "n": 2})
+        assert a.read("MATCH (r:Record) RETURN r.key").column(0) == ["only-in-a"]
+        assert b.read("MATCH (r:Record) RETURN r.key").column(0) == ["only-in-b"]
+
+
+def test_close_stops_the_server_and_the_data_comes_back(tmp_path):
+    path = tmp_path / "graph"
+    store = open_store(str(path), settings())
+    store.write(WRITE_ONE_CYPHER, {"key": "kept", "n": 3})
+    pid = store.server_pid
+    store.close()
+    store.close()  # twice is harmless
+    wait_until_gone(pid, timeout_s=0.5)
+    assert not (path / REGISTRY_FILE).exists()
+    with open_store(str(path), settings()) as again:
+        assert again.read(COUNT_CYPHER).records() == [{"n": 1, "total": 3}]
+
+
+def test_two_stores_on_one_directory_share_a_server_until_the_last_closes(tmp_path):
+    path = str(tmp_path / "graph")
+    first = open_store(path, settings())
+    second = open_store(path, settings())
+    pid = first.server_pid
+    assert second.server_pid == pid
+    first.write(WRITE_ONE_CYPHER, {"key": "x", "n": 1})
+    first.close()
+    assert running(pid)
+    assert second.read(COUNT_CYPHER).value() == 1
+    second.close()
+    wait_until_gone(pid)
+
+
+def _child(path, tail: str) -> int:
+    """Run a Python process that opens ``path``, writes, prints the server pid, then runs ``tail``."""
+    code = textwrap.dedent(f"""
+        import os
+        from mashgraph.graph.store import open_store
+        from mashgraph.settings import load_settings
+        store = open_store({path!r}, load_settings(environ={{}}))
+        store.write({WRITE_ONE_CYPHER!r}, {{"key": "child", "n": 7}})
+        print(store.server_pid, flush=True)
+        {tail}
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return int(out.stdout.strip())
+
+
+def test_the_server_outlives_a_killed_python_process_and_is_reattached(tmp_path):
+    path = str(tmp_path / "graph")
+    pid = _child(path, "os._exit(0)")  # no close, no exit hooks: as after kill -9 of Python
+    assert running(pid)
+    with open_store(path, settings()) as store:
+        assert store.server_pid == pid
+        assert store.read(COUNT_CYPHER).records() == [{"n": 1, "total": 7}]
+    wait_until_gone(pid)
+
+
+def test_a_forgotten_close_still_stops_the_server_at_exit(tmp_path):
+    pid = _child(str(tmp_path / "graph"), "")
+    wait_until_gone(pid)
+
+
+def test_server_runs_with_aof_everysec_no_snapshots_and_timeouts_from_settings(tmp_path):
+    path = tmp_path / "graph"
+    conf = settings(query_timeout_ms=12_000, max_query_timeout_ms=60_000, start_timeout_s=45)
+    with open_store(str(path), conf) as store:
+        client = store._client
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("appendfsync") == {"appendfsync": "everysec"}
+        assert client.config_get("save") == {"save": ""}
+        assert client.config_get("dir") == {"dir": str(path)}
+        assert client.execute_command("GRAPH.CONFIG", "GET", "TIMEOUT_MAX") == ["TIMEOUT_MAX", 60_000]
+        assert client.execute_command("GRAPH.CONFIG", "GET", "TIMEOUT_DEFAULT") == ["TIMEOUT_DEFAULT", 12_000]
+        assert type(client).start_timeout == 45
+        store.write(WRITE_ONE_CYPHER, {"key": "x", "n": 1})
+    assert (path / "aof").is_dir() and any((path / "aof").iterdir())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o700  # it holds personal data
+
+
+def test_a_date_parameter_is_refused_with_what_to_do(embedded_store):
+    import datetime
+
+    with pytest.raises(QueryError) as info:
+        embedded_store.read(DATE_PARAM_CYPHER, {"d": datetime.date(2024, 1, 2)})
+    assert "$d" in info.value.message and "date($x)" in info.value.hint
