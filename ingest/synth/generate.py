@@ -1,0 +1,172 @@
+"""``generate()``: build the world, plant patterns, write extracts, truth and job.yml."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ...errors import ConfigError
+from . import activity, badrows, population, writers
+from .config import SynthConfig
+from .world import World
+
+__all__ = ["generate", "SynthSummary"]
+
+
+@dataclass
+class SynthSummary:
+    """What one ``generate()`` run wrote."""
+    out_dir: Path
+    seed: int
+    people: int
+    authorities: int
+    records: int
+    events: int
+    rows: dict[str, int] = field(default_factory=dict)     # extract file -> data rows
+    bad_rows: int = 0
+    pattern_instances: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def files(self) -> list[str]:
+        return sorted(self.rows)
+
+
+def _load_patterns() -> Any:
+    try:
+        return importlib.import_module(f"{__package__}.patterns")
+    except ModuleNotFoundError as err:
+        if err.name != f"{__package__}.patterns":
+            raise
+        return None
+
+
+def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _d(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def _write_truth(world: World, truth: Path, used: set[str], bad: list[tuple[str, int, str]],
+                 instances: list[dict[str, Any]], summary: dict[str, Any]) -> int:
+    records = sorted((k, r.person.pid) for k, r in world.records.items() if k in used)
+    _csv(truth / "records.csv", ["record_key", "true_person_id"], [list(r) for r in records])
+    _csv(truth / "people.csv",
+         ["person_id", "given_name", "family_name", "sex", "dob", "nhs_number", "upn", "pnc_id", "ni_number",
+          "twin_of", "doppelganger_of"],
+         [[p.pid, p.given, p.family, p.sex, _d(p.dob), p.nhs_number or "", p.upn or "", p.pnc_id or "",
+           p.ni_number or "", p.twin_of or "", p.doppelganger_of or ""] for p in world.people])
+    _csv(truth / "addresses.csv", ["uprn", "address", "postcode", "la"],
+         [[a.uprn, a.text, a.postcode, f"la{a.la}"] for a in world.addresses])
+    _csv(truth / "households.csv", ["household_id", "uprn", "from", "to"],
+         [[h.hid, s.address.uprn, _d(s.start), _d(s.end)] for h in world.households for s in h.stays])
+    _csv(truth / "memberships.csv", ["household_id", "person_id", "role", "from", "to"],
+         [[h.hid, m.person.pid, m.role, _d(m.start), _d(m.end)] for h in world.households for m in h.members])
+    _csv(truth / "relationships.csv", ["person_id", "related_person_id", "type", "from", "to"],
+         [[r.a.pid, r.b.pid, r.type, _d(r.start), _d(r.end)] for r in world.relationships])
+    _csv(truth / "data_quality.csv", ["record_key", "field", "kind"],
+         [[k, f, kind] for k, _ in records for f, kind in world.records[k].defects])
+    _csv(truth / "events.csv", ["event_key", "format", "type", "date", "people", "planted"],
+         [[e.key, e.fmt, e.type, _d(e.date), ";".join(f"{i.person.pid}:{i.role}" for i in e.people),
+           "Y" if e.planted else "N"] for e in world.events])
+    _csv(truth / "bad_rows.csv", ["file", "line", "kind"], [list(b) for b in bad])
+    with open(truth / "patterns.jsonl", "w", encoding="utf-8") as fh:
+        for item in instances:
+            fh.write(json.dumps(item, sort_keys=True, default=str) + "\n")
+    (truth / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return len(records)
+
+
+def _job_yaml(seed: int, people: int, authorities: int, sources: list[tuple[str, list[str]]]) -> str:
+    lines = [f"# mashgraph ingestion job written by `mashgraph synth` (seed {seed}, {people} people, "
+             f"{authorities} authorit{'y' if authorities == 1 else 'ies'})",
+             f"name: synth-seed-{seed}", "sources:"]
+    for mapping, files in sources:
+        lines.append(f"  - mapping: {mapping}")
+        lines.append(f"    files: [{', '.join(files)}]")
+    return "\n".join(lines) + "\n"
+
+
+def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, bad_rows: float = 0.0,
+             *, pattern_rate: float = 1.0, config: SynthConfig | None = None, **rates: float) -> SynthSummary:
+    """Generate a synthetic multi-agency data set into ``out_dir``.
+
+    Writes ``out_dir/extracts/`` (one file per agency format, docs/data-dictionary.md),
+    ``out_dir/truth/`` (``records.csv`` = ``record_key,true_person_id`` and the rest of
+    the ground truth) and ``out_dir/job.yml``. Same arguments -> same bytes.
+    ``rates`` override ``EventRates`` fields (e.g. ``contact_chain=0.05``) or scale
+    data-quality defect kinds (e.g. ``typo=2.0``, ``missing_identifier=0``).
+    ``pattern_rate`` is passed to ``ingest/synth/patterns.py`` ``plant()`` if present.
+    """
+    started = time.perf_counter()
+    if people < 1:
+        raise ConfigError(f"--people must be at least 1 (got {people})", hint="ask for 400 or more people")
+    if not 1 <= authorities <= 99:
+        raise ConfigError(f"--authorities must be 1..99 (got {authorities})")
+    if not 0.0 <= bad_rows < 1.0:
+        raise ConfigError(f"--bad-rows is a share of rows in [0, 1) (got {bad_rows})", hint="e.g. --bad-rows 0.01")
+    if pattern_rate < 0:
+        raise ConfigError(f"--pattern-rate must not be negative (got {pattern_rate})")
+    try:
+        cfg = (config or SynthConfig()).with_overrides(**rates)
+    except TypeError as err:
+        raise ConfigError(str(err)) from None
+    out = Path(out_dir)
+    extracts, truth = out / "extracts", out / "truth"
+    for folder in (extracts, truth):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+
+    world = World(seed, authorities, cfg)
+    population.build_population(world, people)
+    population.simulate_changes(world)
+    activity.generate_activity(world)
+    instances: list[dict[str, Any]] = []
+    patterns = _load_patterns()
+    if patterns is not None and pattern_rate > 0:
+        with world.planting():
+            instances = list(patterns.plant(world, world.stream("patterns"), pattern_rate) or [])
+    world.finalise()
+
+    text_files, sheet_files, used = writers.render_all(world)
+    bad: list[tuple[str, int, str]] = []
+    rng = world.stream("bad_rows")
+    rows: dict[str, int] = {}
+    sources: dict[str, list[str]] = {}
+    for f in text_files:
+        lines = badrows.render_lines(f, bad_rows, rng, bad)
+        writers.write_text_file(extracts / f.name, f, lines)
+        rows[f"extracts/{f.name}"] = len(f.rows)
+        sources.setdefault(f.mapping, []).append(f"extracts/{f.name}")
+    for s in sheet_files:
+        rows[f"extracts/{s.name}"] = len(s.rows)
+        badrows.inject_sheet(s, bad_rows, rng, bad)
+        writers.write_xlsx(extracts / s.name, s)
+        sources.setdefault(s.mapping, []).append(f"extracts/{s.name}")
+    order = ["agencies", "police_incidents", "csc_contacts", "csc_household_members", "csc_episodes",
+             "health_events", "education_events", "housing_events", "asc_concerns", "probation_cases"]
+    job = [(m, sources[m]) for m in order if m in sources]
+    (out / "job.yml").write_text(_job_yaml(seed, people, authorities, job), encoding="utf-8")
+
+    summary = {
+        "seed": seed, "people": len(world.people), "requested_people": people, "authorities": authorities,
+        "bad_rows_rate": bad_rows, "pattern_rate": pattern_rate, "window": [_d(world.start), _d(world.end)],
+        "events": len(world.events), "rows": rows, "bad_rows": len(bad), "pattern_instances": len(instances),
+        "rates": {k: v for k, v in sorted(rates.items())},
+    }
+    n_records = _write_truth(world, truth, used, bad, instances, summary)
+    return SynthSummary(out, seed, len(world.people), authorities, n_records, len(world.events), rows,
+                        len(bad), len(instances), time.perf_counter() - started)
