@@ -58,9 +58,12 @@ _LOADABLE = tuple(label for label in LABELS if label != "IngestRun")
 
 
 def _date_sets(var: str, names: tuple[str, ...]) -> str:
-    # '' means "empty in the source": remove; null means "invalid in the source": keep what is there.
+    # An ISO text sets the date; '' ("empty in the source") removes it; null ("invalid in the
+    # source", or not mapped) keeps what is there. FalkorDB evaluates every CASE branch, so
+    # date() must never see '': the inner CASE turns it into null first.
     return "".join(
-        f", {var}.`{p}` = CASE row.`{p}` WHEN '' THEN null ELSE coalesce(date(row.`{p}`), {var}.`{p}`) END"
+        f", {var}.`{p}` = CASE WHEN row.`{p}` IS NULL THEN {var}.`{p}` "
+        f"ELSE date(CASE WHEN row.`{p}` = '' THEN null ELSE row.`{p}` END) END"
         for p in names)
 
 
