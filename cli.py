@@ -21,6 +21,7 @@ __all__ = ["main", "cli"]
 SUBCOMMANDS = [
     "mashgraph.graph.cli:cypher",
     "mashgraph.graph.cli:schema",
+    "mashgraph.ingest.synth.cli:synth",
     "mashgraph.graph.query_cli:query",
     "mashgraph.web.cli:serve",
     "mashgraph.web.cli:users",
