@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import re
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -145,16 +146,24 @@ def sample_store(tmp_path_factory):
         yield store
 
 
+@pytest.fixture(scope="module")
+def users_template(tmp_path_factory):
+    """A users database with analyst 'ana' and admin 'adm' (password hashing is slow on purpose: do it once)."""
+    path = tmp_path_factory.mktemp("users") / "users.sqlite"
+    accounts = Accounts(path)
+    accounts.add_user("ana", PASSWORD, "analyst")
+    accounts.add_user("adm", ADMIN_PASSWORD, "admin")
+    accounts.close()
+    return path
+
+
 @pytest.fixture
-def app(sample_store, tmp_path):
+def app(sample_store, users_template, tmp_path):
     queries = tmp_path / "queries"
     queries.mkdir()
     (queries / "born-after.cypher").write_text(SAMPLE_QUERY, encoding="utf-8")
     users_db = tmp_path / "users.sqlite"
-    accounts = Accounts(users_db)
-    accounts.add_user("ana", PASSWORD, "analyst")
-    accounts.add_user("adm", ADMIN_PASSWORD, "admin")
-    accounts.close()
+    shutil.copyfile(users_template, users_db)
     app = create_app({"TESTING": True, "STORE": sample_store, "MASHGRAPH_USERS_DB": str(users_db),
                       "QUERIES_FOLDER": str(queries)})
     yield app
@@ -417,7 +426,7 @@ def test_saved_query_runs_with_typed_params(client):
     login(client)
     assert "People born after a date" in client.get("/queries").get_data(as_text=True)
     html = client.get("/queries/born-after?run=1&born_after=2010-01-01").get_data(as_text=True)
-    assert "P1" in html and "Amy Example" in html and "Beth Example" not in html
+    assert '<a href="/person/P1">P1</a>' in html and "Amy Example" in html and "Beth Example" not in html
     assert "/queries/born-after.csv?born_after=2010-01-01" in html
 
 

@@ -23,8 +23,13 @@ def fmt_date(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def cell_link(value: Any) -> str | None:
-    """The page a result cell opens (a person, record or household node), or None."""
+PERSON_KEY_COLUMNS = ("person", "person_key")
+
+
+def cell_link(value: Any, column: str = "") -> str | None:
+    """The page a result cell opens (a person, record or household node, or a person-key column), or None."""
+    if isinstance(value, str) and value and column.lower() in PERSON_KEY_COLUMNS:
+        return url_for("people.person", key=value)
     if isinstance(value, Node) and value.key:
         for label, endpoint in _PAGES.items():
             if label in value.labels:
