@@ -264,8 +264,7 @@ def generate_contacts(world: World) -> None:
     rate = world.config.rates.contact_chain
     years = (world.end - world.start).days / 365.25
     outcomes = cal.outcomes
-    # Chains cut at the window end lose later re-referrals; this keeps the visible share on target.
-    q = min(0.9, cal.re_referral * 1.08)
+    q = cal.re_referral
     for child in world.people:
         if child.planted:
             continue
@@ -291,9 +290,12 @@ def generate_contacts(world: World) -> None:
                                     shared_date=next_working_day(on) if shared else None,
                                     time=f"{rng.randint(8, 18):02d}:{rng.randrange(60):02d}")
             _episodes_for(world, contact, child, rng)
-            if rng.random() >= q:
+            # A re-referral follows within 12 months; near the window end (or the child's 18th
+            # birthday) it comes sooner, so that the share of re-referrals stays on target.
+            remaining = (last_day - on).days
+            if rng.random() >= q or remaining < 14:
                 break
-            on = on + timedelta(days=rng.randint(14, 350))
+            on = on + timedelta(days=rng.randint(14, min(350, remaining)))
 
 
 # --- other agencies -------------------------------------------------------------------------

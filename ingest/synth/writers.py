@@ -483,7 +483,7 @@ def csv_line(values: list[str]) -> str:
     """One RFC 4180 line (without terminator)."""
     out = []
     for v in values:
-        if any(c in v for c in ',"\r\n'):
+        if "," in v or '"' in v or "\n" in v or "\r" in v:
             v = '"' + v.replace('"', '""') + '"'
         out.append(v)
     return ",".join(out)
