@@ -1,0 +1,322 @@
+"""The Splink model: comparisons, blocking, unsupervised training and scoring.
+
+Splink 5 API (DuckDB backend): tables are registered with ``DuckDBAPI.register``
+and the Linker takes the registered table and a settings dict. Nothing here
+touches the network (no ``splink_datasets``, no charts).
+
+Comparisons (each level's weight is learnt, never hand-set):
+
+- ``given_name``: exact (term-frequency adjusted), nickname/variant group
+  (``nicknames.csv``), Jaro-Winkler >= 0.92, one typo (Damerau-Levenshtein 1),
+  a shared given or middle name, given and family names swapped, initial
+  only, else. A model link never joins
+  records whose given names fall in "else" (twins, siblings): see pipeline.
+- ``family_name``: exact (term-frequency adjusted), Jaro-Winkler >= 0.92, same
+  Soundex, one part of a double-barrelled name, swapped with the given name, else.
+- ``dob``: exact (a real date), exact on a 01/01 date, day and month
+  transposed, one side a 01/01 default in the same year, one typo, same year
+  and month, else.
+- ``sex``: same, different.
+- ``address`` (UPRN, postcode and address text together, because they are strongly
+  correlated and Fellegi-Sunter assumes independence): same UPRN, same address text, same
+  postcode and house number, same postcode (term-frequency adjusted), similar
+  address text, same postcode sector, same district, else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["MODEL_COLUMNS", "COMPARISON_FIELDS", "build_settings", "TrainedModel", "train_and_predict",
+           "predict_with_model", "level_labels", "DEFAULT_MODEL_FILE", "load_default_model",
+           "save_default_model"]
+
+# A model trained on the synthetic population (bench/bench_resolve.py --update-default-model),
+# used when a store holds too few records to train on.
+DEFAULT_MODEL_FILE = Path(__file__).with_name("default_model.json")
+
+# Columns the Splink table carries (the rest of the cleaned table stays in pandas).
+MODEL_COLUMNS = ["unique_id", "given", "given_groups", "given_all", "family", "family_parts", "family_soundex",
+                 "dob", "dob_swapped", "dob_year", "dob_is_default", "sex", "postcode",
+                 "postcode_sector", "postcode_district", "address", "house_number", "uprn"]
+
+# comparison output name -> the cleaned columns shown as its evidence
+COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
+    "given_name": ("given",),
+    "family_name": ("family",),
+    "dob": ("dob",),
+    "sex": ("sex",),
+    "address": ("postcode", "address"),
+}
+
+
+def _null(cond: str) -> dict[str, Any]:
+    return {"sql_condition": cond, "label_for_charts": "missing", "is_null_level": True}
+
+
+def _level(cond: str, label: str, tf: str | None = None) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": cond, "label_for_charts": label}
+    if tf:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+_ELSE = {"sql_condition": "ELSE", "label_for_charts": "different"}
+
+COMPARISONS: list[dict[str, Any]] = [
+    {
+        "output_column_name": "given_name",
+        "comparison_description": "given name",
+        "comparison_levels": [
+            _null("given_l IS NULL OR given_r IS NULL"),
+            _level("given_l = given_r", "same", tf="given"),
+            _level("list_has_any(given_groups_l, given_groups_r)", "nickname or variant"),
+            _level("jaro_winkler_similarity(given_l, given_r) >= 0.92", "very similar"),
+            _level("damerau_levenshtein(given_l, given_r) <= 1", "one typo"),
+            _level("list_has_any(given_all_l, given_all_r)", "shares a given or middle name"),
+            _level("given_l = family_r AND family_l = given_r", "given and family names swapped"),
+            _level("(length(given_l) = 1 OR length(given_r) = 1) "
+                   "AND substr(given_l, 1, 1) = substr(given_r, 1, 1)", "initial agrees"),
+            _ELSE,
+        ],
+    },
+    {
+        "output_column_name": "family_name",
+        "comparison_description": "family name",
+        "comparison_levels": [
+            _null("family_l IS NULL OR family_r IS NULL"),
+            _level("family_l = family_r", "same", tf="family"),
+            _level("jaro_winkler_similarity(family_l, family_r) >= 0.92", "very similar"),
+            _level("family_soundex_l = family_soundex_r", "sounds alike"),
+            _level("list_has_any(family_parts_l, family_parts_r)", "shares one part"),
+            _level("given_l = family_r AND family_l = given_r", "given and family names swapped"),
+            _ELSE,
+        ],
+    },
+    {
+        "output_column_name": "dob",
+        "comparison_description": "date of birth",
+        "comparison_levels": [
+            _null("dob_l IS NULL OR dob_r IS NULL"),
+            _level("dob_l = dob_r AND NOT dob_is_default_l", "same"),
+            _level("dob_l = dob_r", "same 01/01 date (often a default)"),
+            _level("dob_l = dob_swapped_r", "day and month transposed"),
+            _level("(dob_is_default_l OR dob_is_default_r) AND dob_year_l = dob_year_r",
+                   "one is a 01/01 default, same year"),
+            _level("damerau_levenshtein(dob_l, dob_r) <= 1", "one digit differs"),
+            _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "same year and month"),
+            _ELSE,
+        ],
+    },
+    {
+        "output_column_name": "sex",
+        "comparison_description": "sex",
+        "comparison_levels": [
+            _null("sex_l IS NULL OR sex_r IS NULL"),
+            _level("sex_l = sex_r", "same"),
+            _ELSE,
+        ],
+    },
+    {
+        "output_column_name": "address",
+        "comparison_description": "postcode and address",
+        "comparison_levels": [
+            _null("(postcode_l IS NULL AND address_l IS NULL AND uprn_l IS NULL) "
+                  "OR (postcode_r IS NULL AND address_r IS NULL AND uprn_r IS NULL)"),
+            _level("uprn_l = uprn_r", "same UPRN"),
+            _level("address_l = address_r AND (postcode_l = postcode_r OR postcode_l IS NULL "
+                   "OR postcode_r IS NULL)", "same address"),
+            _level("postcode_l = postcode_r AND house_number_l = house_number_r",
+                   "same postcode and house number"),
+            _level("postcode_l = postcode_r", "same postcode", tf="postcode"),
+            _level("jaro_winkler_similarity(address_l, address_r) >= 0.9", "similar address text"),
+            _level("postcode_sector_l = postcode_sector_r", "same postcode sector"),
+            _level("postcode_district_l = postcode_district_r", "same postcode district"),
+            _ELSE,
+        ],
+    },
+]
+
+# Pairs the model scores: a record pair is compared when any rule holds.
+BLOCKING_RULES = [
+    "l.dob = r.dob",
+    "l.dob = r.dob_swapped",
+    "l.family = r.family AND l.dob_year = r.dob_year",
+    "l.given = r.given AND l.dob_year = r.dob_year",
+    "l.given = r.given AND l.family_soundex = r.family_soundex",
+    "l.postcode = r.postcode AND l.family_soundex = r.family_soundex",
+    "l.given = r.family AND l.family = r.given",
+]
+
+# Rules precise enough to count "certain" matches when estimating how often two
+# random records match (their recall is measured on identifier-linked pairs).
+DETERMINISTIC_RULES = [
+    "l.given = r.given AND l.family = r.family AND l.dob = r.dob",
+]
+
+
+def build_settings() -> dict[str, Any]:
+    """The Splink settings dict (untrained)."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "comparisons": COMPARISONS,
+        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": [],
+        "em_convergence": 0.001,
+        "max_iterations": 25,
+    }
+
+
+def load_default_model() -> dict[str, Any] | None:
+    """The bundled pre-trained model ``{"trained_on_records": n, "model": settings}``, or None."""
+    if not DEFAULT_MODEL_FILE.exists():
+        return None
+    return json.loads(DEFAULT_MODEL_FILE.read_text(encoding="utf-8"))
+
+
+def save_default_model(model: dict[str, Any], trained_on_records: int,
+                       path: Path = DEFAULT_MODEL_FILE) -> Path:
+    """Write ``model`` as the bundled pre-trained model (see ``load_default_model``)."""
+    payload = {"trained_on_records": int(trained_on_records), "model": model}
+    path.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """comparison name -> {gamma value -> level label} from a (trained) settings dict.
+
+    Splink numbers the null level -1 and the others from n-1 (top) down to 0 (else).
+    """
+    out: dict[str, dict[int, str]] = {}
+    for comp in model["comparisons"]:
+        levels = comp["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        mapping = {-1: "missing"}
+        for i, lv in enumerate(non_null):
+            mapping[len(non_null) - 1 - i] = lv.get("label_for_charts", lv["sql_condition"])
+        out[comp["output_column_name"]] = mapping
+    return out
+
+
+@dataclass
+class TrainedModel:
+    """A trained model and the scored pairs it produced."""
+
+    settings: dict[str, Any]
+    """The trained Splink settings (m, u, lambda) as saved to JSON."""
+    pairs: pd.DataFrame
+    """Scored pairs above the review floor: unique_id_l, unique_id_r, match_probability,
+    match_weight, gamma_*, mw_*, mw_tf_adj_* and the compared values."""
+    recall_of_deterministic_rule: float
+    """Share of identifier-linked pairs that the deterministic rule also finds (used for lambda)."""
+
+
+def _quiet_splink() -> None:
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def train_and_predict(table: pd.DataFrame, id_pairs: pd.DataFrame, *, floor: float,
+                      seed: int = 42, u_max_pairs: float = 2e6, threads: int = 2) -> TrainedModel:
+    """Train the model on ``table`` without labels (EM) and score the blocked pairs.
+
+    ``id_pairs`` (columns ``l``, ``r``) are record pairs linked by a shared strong
+    identifier; they only serve to estimate the recall of the deterministic rule
+    that sets the prior, never as training labels. Pairs scoring below
+    ``floor`` are dropped.
+    """
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(threads)}")
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register(table[MODEL_COLUMNS].copy(), table_name="mashgraph_records")
+    linker = Linker(sdf, build_settings(), log_level=None)
+
+    recall = _deterministic_recall(con, id_pairs)
+    linker.training.estimate_probability_two_random_records_match(DETERMINISTIC_RULES, recall=recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        "l.dob = r.dob", estimate_without_term_frequencies=True)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        "l.given = r.given AND l.family = r.family", estimate_without_term_frequencies=True)
+
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    pairs = predictions.as_pandas_dataframe()
+    settings = linker.misc.save_model_to_json(None)
+    con.close()
+    return TrainedModel(settings=settings, pairs=pairs, recall_of_deterministic_rule=recall)
+
+
+def predict_with_model(table: pd.DataFrame, bundled: dict[str, Any], *, floor: float,
+                       threads: int = 2, term_frequencies: bool = False) -> TrainedModel:
+    """Score the blocked pairs of ``table`` with an already trained model (no training).
+
+    Used for stores too small to train on. The prior (probability that two
+    random records match) is rescaled to this store's size: with about the same
+    number of records per person, it falls as 1/records. Term-frequency
+    adjustments are off unless asked for: frequencies counted in a handful of
+    records mean nothing.
+    """
+    import copy
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    model = copy.deepcopy(bundled["model"])
+    lam = float(model["probability_two_random_records_match"])
+    scaled = lam * int(bundled["trained_on_records"]) / max(len(table), 2)
+    model["probability_two_random_records_match"] = min(0.5, max(lam, scaled))
+    if not term_frequencies:
+        for comp in model["comparisons"]:
+            for level in comp["comparison_levels"]:
+                level.pop("tf_adjustment_column", None)
+                level.pop("tf_adjustment_weight", None)
+    model["blocking_rules_to_generate_predictions"] = BLOCKING_RULES
+    model["retain_matching_columns"] = True
+    model["retain_intermediate_calculation_columns"] = True
+    model.pop("linker_uid", None)
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(threads)}")
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register(table[MODEL_COLUMNS].copy(), table_name="mashgraph_records")
+    linker = Linker(sdf, model, log_level=None)
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    pairs = predictions.as_pandas_dataframe()
+    used = linker.misc.save_model_to_json(None)
+    con.close()
+    return TrainedModel(settings=used, pairs=pairs, recall_of_deterministic_rule=float("nan"))
+
+
+def _deterministic_recall(con: Any, id_pairs: pd.DataFrame) -> float:
+    """Recall of DETERMINISTIC_RULES on identifier-linked pairs, clipped to [0.2, 0.95].
+
+    With no identifier pairs to learn from, 0.6 (a typical share of exact
+    name + date-of-birth agreement among true matches in agency extracts).
+    """
+    if id_pairs.empty:
+        return 0.6
+    con.register("mashgraph_id_pairs", id_pairs[["l", "r"]])
+    rule = DETERMINISTIC_RULES[0]
+    found = con.execute(
+        "SELECT avg(CASE WHEN " + rule + " THEN 1.0 ELSE 0.0 END) FROM mashgraph_id_pairs p "
+        "JOIN mashgraph_records l ON l.unique_id = p.l JOIN mashgraph_records r ON r.unique_id = p.r"
+    ).fetchall()[0][0]
+    con.unregister("mashgraph_id_pairs")
+    if found is None or math.isnan(found):
+        return 0.6
+    return float(min(0.95, max(0.2, found)))

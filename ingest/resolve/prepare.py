@@ -1,0 +1,243 @@
+"""Read ``Record`` nodes from the store and turn them into one clean table for linking.
+
+Cleaning is deliberately plain and documented (docs/resolution.md): names are
+lower-cased letters, given names get their nickname groups, dates of birth get
+their day/month-transposed form and a flag for the 01/01 default, postcodes are
+normalised to ``OUTWARD INWARD``, and strong identifiers are kept only when
+valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ...graph.store import GraphStore
+from .identifiers import STRONG_IDENTIFIERS, normalise_identifier
+
+__all__ = ["READ_RECORDS_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
+           "NICKNAMES_FILE"]
+
+NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
+
+# One row per (record, address it lives at); records without an address get one
+# row with null address columns. Paged by key so no single reply is huge.
+READ_RECORDS_CYPHER = """
+MATCH (r:Record)
+WHERE r.key > $after
+WITH r ORDER BY r.key LIMIT $page
+OPTIONAL MATCH (r)-[l:LIVES_AT]->(a:Address)
+RETURN r.key AS key, r.agency AS agency, r.given_name AS given_name,
+       r.family_name AS family_name, r.dob AS dob, r.sex AS sex,
+       r.nhs_number AS nhs_number, r.upn AS upn, r.ni_number AS ni_number, r.pnc_id AS pnc_id,
+       r.postcode AS record_postcode, r.address AS record_address,
+       a.postcode AS postcode, a.text AS address, a.uprn AS uprn, a.key AS address_key,
+       l.from AS lived_from, l.to AS lived_to
+"""
+
+_RAW_COLUMNS = ["key", "agency", "given_name", "family_name", "dob", "sex", "nhs_number", "upn",
+                "ni_number", "pnc_id", "record_postcode", "record_address", "postcode", "address",
+                "uprn", "address_key", "lived_from", "lived_to"]
+
+_PAGE = 50_000
+
+
+def load_records(store: GraphStore, page: int = _PAGE) -> pd.DataFrame:
+    """Every ``Record`` with its current address, one row per record (raw values)."""
+    rows: list[list[Any]] = []
+    after = ""
+    while True:
+        result = store.read(READ_RECORDS_CYPHER, {"after": after, "page": page},
+                            timeout=store.settings.max_query_timeout_ms / 1000)
+        if not result.rows:
+            break
+        idx = result.columns.index("key")
+        rows.extend(result.rows)
+        keys = {row[idx] for row in result.rows}
+        if len(keys) < page:
+            break
+        after = max(keys)
+    raw = pd.DataFrame(rows, columns=_RAW_COLUMNS)
+    return _current_address(raw)
+
+
+def _current_address(raw: pd.DataFrame) -> pd.DataFrame:
+    """Keep one address per record: the one still current (no end date), latest start first."""
+    if raw.empty:
+        return raw
+    raw = raw.copy()
+    raw["_open"] = raw["lived_to"].isna()
+    raw["_from"] = raw["lived_from"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else (d or ""))
+    raw["_has"] = raw["postcode"].notna() | raw["address"].notna() | raw["address_key"].notna()
+    raw = raw.sort_values(["key", "_has", "_open", "_from"], ascending=[True, False, False, False])
+    out = raw.drop_duplicates("key", keep="first").copy()
+    out["postcode"] = out["postcode"].where(out["postcode"].notna(), out["record_postcode"])
+    out["address"] = out["address"].where(out["address"].notna(), out["record_address"])
+    out["uprn"] = out["uprn"].where(out["uprn"].notna(), out["address_key"])
+    return out.drop(columns=["_open", "_from", "_has", "record_postcode", "record_address",
+                             "address_key", "lived_from", "lived_to"]).reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def nickname_groups() -> dict[str, tuple[str, ...]]:
+    """Given name -> the names of the variant groups it belongs to (from nicknames.csv)."""
+    groups: dict[str, set[str]] = {}
+    with NICKNAMES_FILE.open(encoding="utf-8") as fh:
+        for row in csv.reader(line for line in fh if not line.startswith("#")):
+            names = [n.strip().lower() for n in row if n.strip()]
+            if not names:
+                continue
+            for name in names:
+                groups.setdefault(name, set()).add(names[0])
+    return {name: tuple(sorted(g)) for name, g in groups.items()}
+
+
+def soundex(name: str | None) -> str | None:
+    """American Soundex of a name (letters only), e.g. Smith and Smyth -> S530."""
+    if not name:
+        return None
+    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
+             **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+    name = name.lower()
+    out = name[0].upper()
+    last = codes.get(name[0], "")
+    for ch in name[1:]:
+        code = codes.get(ch, "")
+        if code and code != last:
+            out += code
+        if ch not in "hw":
+            last = code
+    return (out + "000")[:4]
+
+
+_NOT_LETTERS = re.compile(r"[^a-z ]+")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
+
+
+def _name_tokens(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    from text_unidecode import unidecode
+
+    text = unidecode(str(value)).lower().replace("-", " ")
+    text = _NOT_LETTERS.sub("", text.replace("'", ""))
+    return text.split()
+
+
+def _dob_text(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _postcode(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = re.sub(r"\s+", "", str(value)).upper()
+    m = _POSTCODE.match(text)
+    return f"{m.group(1)} {m.group(2)}" if m else None
+
+
+def _address(value: Any, postcode: str | None) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).lower()
+    if postcode:
+        text = text.replace(postcode.lower(), " ").replace(postcode.replace(" ", "").lower(), " ")
+    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    text = " ".join(text.split())
+    return text or None
+
+
+def _uprn(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text if text.isdigit() else None
+
+
+def _sex(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip().upper()[:1]
+    return text if text in {"M", "F"} else None
+
+
+def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
+    """The linking table: one row per record, ``unique_id`` = record key, cleaned columns.
+
+    Columns: unique_id, agency, given, given_groups (list), given_all (list), family, family_parts (list),
+    family_soundex, dob, dob_swapped, dob_year, dob_is_default, sex, postcode,
+    postcode_sector, postcode_district, address, house_number, uprn, plus each valid
+    strong identifier (``nhs_number``, ``upn``, ``ni_number``, ``pnc_id``).
+    """
+    groups = nickname_groups()
+    out: dict[str, list[Any]] = {c: [] for c in (
+        "unique_id", "agency", "given", "given_groups", "given_all", "family", "family_parts",
+        "family_soundex", "dob", "dob_swapped", "dob_year", "dob_is_default", "sex",
+        "postcode", "postcode_sector", "postcode_district", "address", "house_number", "uprn",
+        *STRONG_IDENTIFIERS, "display_given", "display_family")}
+    for row in raw.itertuples(index=False):
+        r = row._asdict()
+        given_tokens = _name_tokens(r["given_name"])
+        family_tokens = _name_tokens(r["family_name"])
+        given = given_tokens[0] if given_tokens else None
+        family = "".join(family_tokens) or None
+        dob = _dob_text(r["dob"])
+        swapped = None
+        if dob:
+            y, m, d = dob.split("-")
+            if int(d) <= 12 and d != m:
+                swapped = f"{y}-{d}-{m}"
+        postcode = _postcode(r["postcode"])
+        address = _address(r["address"], postcode)
+        house = None
+        if address:
+            m_num = re.match(r"^(?:flat \w+ )?(\d+[a-z]?)\b", address)
+            house = m_num.group(1) if m_num else None
+        out["unique_id"].append(r["key"])
+        out["agency"].append(r["agency"])
+        out["given"].append(given)
+        out["given_groups"].append(list(groups.get(given, ())) if given else [])
+        out["given_all"].append([t for t in given_tokens if len(t) > 1])
+        out["family"].append(family)
+        out["family_parts"].append(family_tokens)
+        out["family_soundex"].append(soundex(family))
+        out["dob"].append(dob)
+        out["dob_swapped"].append(swapped)
+        out["dob_year"].append(dob[:4] if dob else None)
+        out["dob_is_default"].append(bool(dob and dob.endswith("-01-01")))
+        out["sex"].append(_sex(r["sex"]))
+        out["postcode"].append(postcode)
+        out["postcode_sector"].append(postcode[:-2] if postcode else None)
+        out["postcode_district"].append(postcode.split()[0] if postcode else None)
+        out["address"].append(address)
+        out["house_number"].append(house)
+        out["uprn"].append(_uprn(r["uprn"]))
+        for kind in STRONG_IDENTIFIERS:
+            out[kind].append(normalise_identifier(kind, r[kind]))
+        out["display_given"].append(_display(r["given_name"]))
+        out["display_family"].append(_display(r["family_name"]))
+    return pd.DataFrame(out)
+
+
+def _display(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = " ".join(str(value).split())
+    return text or None
