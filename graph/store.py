@@ -16,7 +16,7 @@ import itertools
 from abc import ABC, abstractmethod
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..errors import ConfigError
+from ..errors import ConfigError, StoreUnavailable
 from ..settings import Settings, load_settings
 from .concerns import ALL_CONCERNS
 from .model import SCHEMA, SchemaSpec
@@ -68,6 +68,7 @@ class GraphStore(ABC):
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
         self.settings = settings
+        self.closed = False
 
     # -- public contract -------------------------------------------------
     def read(self, cypher: str, params: Mapping[str, Any] | None = None,
@@ -77,10 +78,12 @@ class GraphStore(ABC):
         ``timeout`` is in seconds (default ``settings.query_timeout_ms``); past it
         the engine stops the query and ``QueryTimeout`` is raised.
         """
+        self._check_open()
         return self._read(cypher, dict(params or {}), self._timeout_ms(timeout))
 
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run one write statement in its own transaction; it must be idempotent."""
+        self._check_open()
         return self._write(cypher, dict(params or {}))
 
     def write_batches(self, cypher: str, rows: Iterable[Mapping[str, Any]],
@@ -89,6 +92,7 @@ class GraphStore(ABC):
 
         Returns the number of rows sent. Each batch is its own transaction.
         """
+        self._check_open()
         size = batch_size or self.settings.batch_size
         sent = 0
         for batch in _batched(rows, size):
@@ -101,6 +105,7 @@ class GraphStore(ABC):
 
         Safe to run any number of times. Returns the DDL statements applied.
         """
+        self._check_open()
         statements = self.dialect.schema_statements(spec)
         for statement in statements:
             self._apply_ddl(statement)
@@ -112,10 +117,12 @@ class GraphStore(ABC):
 
     def schema(self) -> Result:
         """The indexes and constraints the engine reports (columns differ per engine)."""
+        self._check_open()
         return self._show_schema()
 
     def explain(self, cypher: str, params: Mapping[str, Any] | None = None) -> str:
         """The engine's plan for ``cypher`` as text, without running it."""
+        self._check_open()
         return self._explain(cypher, dict(params or {}))
 
     def search_names(self, text: str, label: str = "Record", limit: int = 25) -> Result:
@@ -129,6 +136,7 @@ class GraphStore(ABC):
 
     def close(self) -> None:
         """Release connections (and stop an embedded server this process started)."""
+        self.closed = True
         self._close()
 
     def __enter__(self) -> "GraphStore":
@@ -160,6 +168,11 @@ class GraphStore(ABC):
     def _close(self) -> None: ...
 
     # -- helpers -------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.closed:
+            raise StoreUnavailable(f"the graph store {self.url} is closed",
+                                   hint="open it again (use `with open_store(...) as store:`)")
+
     def _timeout_ms(self, timeout: float | None) -> int:
         ms = self.settings.query_timeout_ms if timeout is None else int(timeout * 1000)
         return max(1, min(ms, self.settings.max_query_timeout_ms))

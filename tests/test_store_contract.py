@@ -262,6 +262,7 @@ NAMES = [
     ("Zoë", {"health:7"}),
     ("smith*", {"health:7", "health:8"}),
     ("Nobody", set()),
+    ("j* Smithers", {"health:8"}),
     ("(", set()),
     ("", set()),
 ])
@@ -283,6 +284,14 @@ def test_search_names_refuses_a_label_without_a_full_text_index(store):
 
 
 # -- opening -------------------------------------------------------------------------
+def test_a_closed_store_says_so(store):
+    store.close()
+    with pytest.raises(StoreUnavailable) as info:
+        store.read(COUNT_CYPHER)
+    assert "closed" in info.value.one_line()
+    store.close()  # closing twice is harmless
+
+
 @pytest.mark.parametrize("url", ["redis://127.0.0.1:1", "falkor://127.0.0.1:1", "bolt://127.0.0.1:1"])
 def test_an_unreachable_server_raises_store_unavailable(url):
     with pytest.raises(StoreUnavailable) as info:
@@ -362,3 +371,5 @@ def test_neo4j_dialect_ddl_and_full_text_queries():
     assert query("Siobhan O'Brien") == "siobhan AND o'brien"
     assert query("Smith-Jones (AND) OR smi*") == "smith AND jones AND and AND or AND smi*"
     assert query("  ( ) ") is None
+    assert query("j* Smith") == "smith"
+    assert FalkorDialect().fulltext_query("j* Smith-Jones") == "Smith Jones"

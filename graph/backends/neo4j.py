@@ -87,7 +87,9 @@ class Neo4jDialect(Dialect):
         terms = []
         for word in _NEO4J_WORD.findall(text):
             stem = word.rstrip("*")
-            prefix = word.endswith("*") and len(stem) >= 2
+            prefix = word.endswith("*")
+            if prefix and len(stem) < 2:
+                continue  # a one-letter prefix matches nearly everything (FalkorDB refuses it too)
             # Wildcard terms skip the analyzer, so lower-case here (this also
             # keeps a name like "Or" from reading as an operator).
             terms.append(stem.lower() + ("*" if prefix else ""))
