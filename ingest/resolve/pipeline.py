@@ -169,7 +169,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
                     report.refused_links += 1
                     reason = f"same {kind} but {clusters.conflict(head, other)}"
                     review[pair_key(head, other)] = _review_row(
-                        head, other, 1.0, False, reason, ev.exact_evidence(kind, value, other), run)
+                        head, other, 1.0, False, reason, ev.exact_evidence(kind, value, other), run,
+                        threshold=settings.threshold, conflict=True)
     t = lap("exact", t)
 
     # 3. The probabilistic model.
@@ -209,7 +210,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
                     report.refused_links += 1
                     review[pk] = _review_row(a, b, p, False, "not linked: given names disagree "
                                              "(possible twin or sibling)",
-                                             ev.model_evidence(pair, a, labels, prior), run)
+                                             ev.model_evidence(pair, a, labels, prior), run,
+                                             threshold=settings.threshold, conflict=True)
                 elif clusters.link(a, b):
                     report.model_links += 1
                     if a not in best or b not in best:
@@ -218,15 +220,18 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
                     if p < settings.review_high:
                         review[pk] = _review_row(a, b, p, True, "linked, probability below "
                                                  f"{settings.review_high}",
-                                                 ev.model_evidence(pair, a, labels, prior), run)
+                                                 ev.model_evidence(pair, a, labels, prior), run,
+                                                 threshold=settings.threshold)
                 else:
                     report.refused_links += 1
                     review[pk] = _review_row(a, b, p, False, "not linked: "
                                              + str(clusters.conflict(a, b)),
-                                             ev.model_evidence(pair, a, labels, prior), run)
+                                             ev.model_evidence(pair, a, labels, prior), run,
+                                             threshold=settings.threshold, conflict=True)
             elif not clusters.same(a, b):
                 review[pk] = _review_row(a, b, p, False, f"probability below {settings.threshold}",
-                                         ev.model_evidence(pair, a, labels, prior), run)
+                                         ev.model_evidence(pair, a, labels, prior), run,
+                                         threshold=settings.threshold)
     for pk in list(review):
         row = review[pk]
         row["linked"] = clusters.same(row["record_a"], row["record_b"])
@@ -289,11 +294,20 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     return report
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log2(p / (1 - p))
+
+
 def _review_row(a: str, b: str, p: float, linked: bool, reason: str, evidence: dict[str, Any],
-                run: str) -> dict[str, Any]:
+                run: str, *, threshold: float, conflict: bool = False) -> dict[str, Any]:
+    """A review-band row; ``priority`` 0 for guard conflicts, else the distance (in match
+    weight) from the threshold, so the least certain pairs come first."""
     x, y = sorted((a, b))
+    priority = 0.0 if conflict else round(abs(_logit(p) - _logit(threshold)), 3) + 0.001
     return {"key": pair_key(a, b), "record_a": x, "record_b": y, "probability": round(p, 6),
-            "linked": linked, "reason": reason, "evidence": ev.dump(evidence), "run": run}
+            "linked": linked, "reason": reason, "evidence": ev.dump(evidence), "run": run,
+            "priority": priority}
 
 
 def _most_common(values: list[Any]) -> Any:

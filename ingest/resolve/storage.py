@@ -4,8 +4,9 @@ Nodes written here besides ``Person``:
 
 - ``MatchDecision {key, record_a, record_b, decision, reason, decided_by, decided_at}``:
   one node per human decision (history is kept; the latest per pair wins).
-- ``ReviewPair {key, record_a, record_b, probability, linked, reason, evidence, run}``:
-  the uncertain pairs of the latest run (the review band).
+- ``ReviewPair {key, record_a, record_b, probability, linked, reason, evidence, priority, run}``:
+  the uncertain pairs of the latest run (the review band); ``priority`` orders
+  them (0 = identifiers or decisions conflict, then pairs nearest the threshold).
 - ``ResolveRun {key, started, finished, ..., model_path, model_json}``: one per run.
 """
 
@@ -88,20 +89,21 @@ WRITE_REVIEW_CYPHER = """
 UNWIND $rows AS row
 MERGE (q:ReviewPair {key: row.key})
 SET q.record_a = row.record_a, q.record_b = row.record_b, q.probability = row.probability,
-    q.linked = row.linked, q.reason = row.reason, q.evidence = row.evidence, q.run = row.run
+    q.linked = row.linked, q.reason = row.reason, q.evidence = row.evidence, q.run = row.run,
+    q.priority = row.priority
 """
 
 READ_REVIEW_CYPHER = """
 MATCH (q:ReviewPair)
-WITH q ORDER BY q.probability DESC, q.key LIMIT $limit
+WITH q ORDER BY q.priority, q.key LIMIT $limit
 OPTIONAL MATCH (a:Record {key: q.record_a})
 OPTIONAL MATCH (b:Record {key: q.record_b})
 RETURN q.key AS key, q.record_a AS record_a, q.record_b AS record_b,
        q.probability AS probability, q.linked AS linked, q.reason AS reason,
        q.evidence AS evidence,
        a.given_name AS given_a, a.family_name AS family_a, a.dob AS dob_a,
-       b.given_name AS given_b, b.family_name AS family_b, b.dob AS dob_b
-ORDER BY probability DESC, key
+       b.given_name AS given_b, b.family_name AS family_b, b.dob AS dob_b, q.priority AS priority
+ORDER BY priority, key
 """
 
 DELETE_REVIEW_PAIR_CYPHER = """
