@@ -27,10 +27,12 @@ __all__ = ["ingest"]
 class _Progress:
     """A one-line progress display on a terminal; plain log lines (every few seconds) otherwise."""
 
-    def __init__(self, stream: Any, tty: bool) -> None:
+    def __init__(self, stream: Any, tty: bool, log_every: float = 5.0) -> None:
         self.stream = stream
         self.tty = tty
+        self.log_every = log_every
         self._last_log = 0.0
+        self._last_draw = 0.0
         self._started = time.monotonic()
         self._shown = False
 
@@ -48,6 +50,9 @@ class _Progress:
             return
         fraction = float(event.get("fraction") or 0.0)
         if self.tty:
+            if kind == "rows" and time.monotonic() - self._last_draw < 0.1:
+                return
+            self._last_draw = time.monotonic()
             width = 30
             filled = int(width * fraction)
             bar = "#" * filled + "-" * (width - filled)
@@ -56,7 +61,7 @@ class _Progress:
             self.stream.write(text)
             self.stream.flush()
             self._shown = True
-        elif kind == "rows" and time.monotonic() - self._last_log >= 5.0:
+        elif kind == "rows" and time.monotonic() - self._last_log >= self.log_every:
             self._last_log = time.monotonic()
             click.echo(f"{_now()} {event['source']}: {event['read']:,} rows read ({fraction:.0%} of "
                        f"{Path(event['file']).name})", file=self.stream)
@@ -100,11 +105,14 @@ def _summary_line(s: SourceReport) -> str:
 @click.option("--force", is_flag=True, help="Load files again even when already loaded completely.")
 @click.option("--batch-size", type=click.IntRange(1), default=None,
               help="Source rows per write batch (default: MASHGRAPH_BATCH_SIZE, 10000).")
+@click.option("--log-every", type=click.FloatRange(0.0), default=5.0, show_default=True, metavar="SECONDS",
+              help="When not on a terminal: a progress log line at most every SECONDS (0: every batch).")
 @click.option("--list-mappings", is_flag=True, help="List the mappings shipped with mashgraph and exit.")
 @click.pass_obj
 def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, source_name: str | None,
            report_file: Path | None, dry_run: bool, max_quarantine_share: float | None,
-           quarantine_dir: Path | None, force: bool, batch_size: int | None, list_mappings: bool) -> None:
+           quarantine_dir: Path | None, force: bool, batch_size: int | None, log_every: float,
+           list_mappings: bool) -> None:
     """Load agency extracts: `mashgraph ingest JOB.yml` or `mashgraph ingest --mapping NAME FILE...`.
 
     Every row is validated; bad rows go to a quarantine file with file, line,
@@ -121,7 +129,7 @@ def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, sou
         raise ConfigError(f"one job file expected, got {len(paths)} paths",
                           hint="to load files with one mapping, add --mapping NAME")
     tty = sys.stderr.isatty()
-    progress = _Progress(sys.stderr if tty else sys.stdout, tty)
+    progress = _Progress(sys.stderr if tty else sys.stdout, tty, log_every)
     if dry_run:
         report = _run(None, paths, mapping, source_name, quarantine_dir, force, progress, batch_size, dry_run)
     else:

@@ -373,7 +373,6 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
         name = path.name
         batch = plan.new_batch()
         seen: set[int] = set()
-        last_tick = time.monotonic()
         try:
             for raw in extract:
                 file_read += 1
@@ -401,8 +400,7 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
                     if writer is not None:
                         writer.submit(batch.statements(plan))
                     batch = plan.new_batch()
-                    if progress is not None and time.monotonic() - last_tick > 0.2:
-                        last_tick = time.monotonic()
+                    if progress is not None:
                         progress({"event": "rows", "source": report.name, "file": str(path),
                                   "read": report.read + file_read, "fraction": extract.fraction()})
             if writer is not None:
