@@ -190,3 +190,17 @@ def test_a_date_parameter_is_refused_with_what_to_do(embedded_store):
     with pytest.raises(QueryError) as info:
         embedded_store.read(DATE_PARAM_CYPHER, {"d": datetime.date(2024, 1, 2)})
     assert "$d" in info.value.message and "date($x)" in info.value.hint
+
+
+def test_a_forked_child_closing_its_copy_leaves_the_parents_server_running(tmp_path):
+    with open_store(str(tmp_path / "graph"), settings()) as store:
+        store.write(WRITE_ONE_CYPHER, {"key": "x", "n": 1})
+        child = os.fork()
+        if child == 0:  # as a pre-forking web server's worker would
+            try:
+                store.close()
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        assert running(store.server_pid)
+        assert store.read(COUNT_CYPHER).value() == 1

@@ -68,7 +68,8 @@ class EmbeddedStore(FalkorStore):
         super().__init__(path, settings)
         self.path = Path(path).expanduser().resolve()
         self._client: Any = None
-        self._conn_name = f"mashgraph-{os.getpid()}-{id(self):x}"
+        self._owner_pid = os.getpid()
+        self._conn_name = f"mashgraph-{self._owner_pid}-{id(self):x}"
         try:
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as err:
@@ -94,7 +95,12 @@ class EmbeddedStore(FalkorStore):
     @contextmanager
     def _lock(self) -> Iterator[None]:
         """Serialise start, attach and stop between processes: two servers on one AOF would corrupt it."""
-        with open(self.path / LOCK_FILE, "a") as fh:
+        try:
+            fh = open(self.path / LOCK_FILE, "a")
+        except OSError as err:
+            raise StoreUnavailable(f"cannot write to the database directory {self.path}: {err}",
+                                   hint="the embedded store needs a writable directory; check its owner") from err
+        with fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -162,6 +168,12 @@ class EmbeddedStore(FalkorStore):
         if client is None:
             return
         atexit.unregister(self.close)
+        if os.getpid() != self._owner_pid:
+            # A forked child shares the parent's connections (and their names):
+            # it must never stop the parent's server.
+            client.connection_pool.disconnect()
+            _disown(client)
+            return
         registry = self.path / REGISTRY_FILE
         with self._lock():
             pid = client.pid
