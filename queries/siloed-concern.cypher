@@ -1,0 +1,35 @@
+// title: Siloed concerns - raised by one agency, unknown to another working with the person
+// description: >
+//   Concerns raised about a person (by a referral, an incident or an
+//   episode) that an agency working with the same person (one holding a
+//   record of them) does not know about: it did not raise any concern of
+//   that kind about the person itself, was not sent it and was never told
+//   of it. "No factors identified" (21) is not a concern. One row per
+//   person, concern and unaware agency, most recent first.
+// params:
+//   since: {type: date, default: 2000-01-01, help: only concerns first raised on or after this date}
+//   until: {type: date, default: today, help: only concerns raised on or before this date}
+//   limit: {type: int, default: 500, help: most rows to list}
+// tags: [patterns, fragmentation, sharing]
+// returns: table
+MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+WHERE c.key <> '21'
+WITH DISTINCT p, c, x, coalesce(x.date, x.start) AS d
+WHERE d <= date($until)
+WITH p, c, collect(x) AS xs, min(d) AS first_raised, max(d) AS last_raised
+WHERE last_raised >= date($since)
+UNWIND xs AS x
+WITH p, c, first_raised, last_raised, x,
+     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(k:Agency) | k.key] AS knowers,
+     head([(x)<-[:MADE|RECORDED|RUNS]-(m:Agency) | m.key] + [(x)-[:TO]->(t:Agency) | t.key]) AS raiser
+ORDER BY raiser
+WITH p, c, first_raised, last_raised, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by
+WITH p, c, first_raised, last_raised, raised_by,
+     reduce(s = [], ks IN knower_lists | s + [k IN ks WHERE NOT k IN s]) AS knowers
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(b:Agency)
+WITH DISTINCT p, c, first_raised, last_raised, knowers, raised_by, b
+WHERE NOT b.key IN knowers
+RETURN p.key AS person, p.display_name AS name, c.key AS concern, c.label AS concern_label,
+       raised_by, b.key AS agency, b.name AS agency_name, first_raised, last_raised
+ORDER BY last_raised DESC, person, concern, agency
+LIMIT $limit

@@ -1,0 +1,40 @@
+// title: Think family gap - adult at risk, child never referred
+// description: >
+//   Adults with an adult safeguarding concern (any Care Act risk type) who
+//   live with a child - in the same recorded household, or recorded at the
+//   same address while the concern was raised - where no referral about that
+//   child was made in the `window_months` months (12) before or after the
+//   concern. The child may be living with a parent or carer whose own
+//   difficulties nobody has connected to them. One row per adult and child,
+//   with the latest such concern.
+// params:
+//   since: {type: date, default: 2000-01-01, help: only adult concerns raised on or after this date}
+//   until: {type: date, default: today, help: only adult concerns raised on or before this date}
+//   window_months: {type: int, default: 12, help: a referral about the child this many months either side of the concern closes the gap}
+//   limit: {type: int, default: 200, help: most rows to list}
+// tags: [patterns, think-family, adults]
+// returns: table
+MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
+WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
+WHERE d >= date($since) AND d <= date($until) AND v.dob <= d - duration({years: 18})
+WITH v, x, d, collect(ac.key) AS risks
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
+WITH v, x, d, risks, collect(DISTINCT c1) AS via_household
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
+WHERE (l1.from IS NULL OR l1.from <= d) AND (l1.to IS NULL OR l1.to >= d)
+  AND (l2.from IS NULL OR l2.from <= d) AND (l2.to IS NULL OR l2.to >= d)
+WITH v, x, d, risks, via_household, collect(DISTINCT c2) AS via_address
+WITH v, x, d, risks, via_household + via_address AS others
+UNWIND others AS c
+WITH DISTINCT v, x, d, risks, c
+WHERE c <> v AND c.dob <= d AND c.dob > d - duration({years: 18})
+WITH v, x, d, risks, c,
+     [(c)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency)
+      WHERE r.date >= d - duration({months: $window_months}) AND r.date <= d + duration({months: $window_months}) | r.key] AS referrals
+WHERE size(referrals) = 0
+WITH v, c, x, d, risks ORDER BY v.key, c.key, d DESC, x.key
+WITH v, c, collect({x: x.key, d: d, risks: risks})[0] AS latest
+RETURN v.key AS person, v.display_name AS name, latest.d AS concern_date, latest.x AS concern,
+       latest.risks AS risk_types, c.key AS child, c.display_name AS child_name, c.dob AS child_dob
+ORDER BY concern_date DESC, person, child
+LIMIT $limit

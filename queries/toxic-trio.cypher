@@ -1,0 +1,58 @@
+// title: Toxic trio with no agency holding the whole picture
+// description: >
+//   Households where, within `window_months` months (12 by default), there
+//   were concerns about the adults for all three of domestic abuse (CIN
+//   factors 3B/3C), parental mental health (4B/4C) and substance misuse
+//   (alcohol 1B/1C or drugs 2B/2C), raised by at least two different
+//   agencies, and no single agency knows of all three: none raised, was sent
+//   or was told of a concern in each of the three groups. A concern belongs
+//   to a household when it was raised about anyone recorded as a member of
+//   it. A window starts on the date of one of the concerns. One row per
+//   household: its latest such window, who raised what, and who is in it.
+// params:
+//   since: {type: date, default: 2000-01-01, help: only concerns raised on or after this date}
+//   until: {type: date, default: today, help: only concerns raised on or before this date}
+//   window_months: {type: int, default: 12, help: the three kinds of concern must all fall within this many months}
+//   limit: {type: int, default: 200, help: most households to list}
+// tags: [patterns, households, weekly]
+// returns: table
+MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+WHERE c.key IN ['1B', '1C', '2B', '2C', '3B', '3C', '4B', '4C']
+WITH DISTINCT c, x, p, coalesce(x.date, x.start) AS d
+WHERE d >= date($since) AND d <= date($until)
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
+WITH DISTINCT h, x, d,
+     CASE WHEN c.key IN ['3B', '3C'] THEN 'domestic abuse'
+          WHEN c.key IN ['4B', '4C'] THEN 'mental health'
+          ELSE 'substance misuse' END AS need
+WITH h, x, d, need,
+     [(x)<-[:MADE|RECORDED|RUNS]-(a:Agency) | a.key] + [(x)-[:TO]->(a:Agency) | a.key] AS raisers,
+     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(a:Agency) | a.key] AS knowers
+ORDER BY h.key, d, x.key, need
+WITH h, collect({d: d, need: need, raiser: head(raisers), knowers: knowers}) AS events
+UNWIND events AS anchor
+WITH h, anchor.d AS start,
+     [e IN events WHERE e.d >= anchor.d AND e.d <= anchor.d + duration({months: $window_months})] AS win
+WITH DISTINCT h, start, win
+WITH h, start, win,
+     reduce(s = [], e IN win | CASE WHEN e.need IN s THEN s ELSE s + e.need END) AS needs,
+     reduce(s = [], e IN win | CASE WHEN e.raiser IS NULL OR e.raiser IN s THEN s ELSE s + e.raiser END) AS raisers,
+     reduce(s = [], e IN win | s + [k IN e.knowers WHERE NOT k IN s]) AS knowers
+WHERE size(needs) = 3 AND size(raisers) >= 2
+WITH h, start, win, raisers,
+     [k IN knowers | size(reduce(s = [], e IN win |
+        CASE WHEN k IN e.knowers AND NOT e.need IN s THEN s + e.need ELSE s END))] AS coverage
+WHERE all(n IN coverage WHERE n < 3)
+WITH h, start, win ORDER BY h.key, start DESC
+WITH h, collect({start: start, win: win})[0] AS latest
+WITH h, latest.start AS window_start, latest.win AS win,
+     reduce(s = latest.start, e IN latest.win | CASE WHEN e.d > s THEN e.d ELSE s END) AS window_end
+WITH h, window_start, window_end,
+     reduce(s = [], e IN win | CASE WHEN coalesce(e.raiser, '?') + ': ' + e.need IN s THEN s
+                                    ELSE s + (coalesce(e.raiser, '?') + ': ' + e.need) END) AS raised
+MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
+WITH h, window_start, window_end, raised, m ORDER BY m.key
+WITH h, window_start, window_end, raised, collect(DISTINCT m.key) AS people
+RETURN h.key AS household, people, window_start, window_end, raised AS raised_by
+ORDER BY window_end DESC, household
+LIMIT $limit
