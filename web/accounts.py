@@ -130,9 +130,15 @@ class Accounts:
     def close(self) -> None:
         self._conn.close()
 
-    def _exec(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+    def _exec(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
         with self._lock:
-            return self._conn.execute(sql, tuple(params))
+            return self._conn.execute(sql, tuple(params)).rowcount
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        # Fetch under the lock too: the connection is shared by the server's threads.
+        with self._lock:
+            return self._conn.execute(sql, tuple(params)).fetchall()
 
     # -- secret key ---------------------------------------------------------------
     def secret_key(self) -> str:
@@ -158,47 +164,48 @@ class Accounts:
         return self.get_user(name)  # type: ignore[return-value]
 
     def get_user(self, name: str) -> User | None:
-        row = self._exec("SELECT id, name, role, disabled, created, password_changed FROM users "
-                         "WHERE name = ?", (name,)).fetchone()
+        rows = self._rows("SELECT id, name, role, disabled, created, password_changed FROM users "
+                          "WHERE name = ?", (name,))
+        row = rows[0] if rows else None
         return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5]) if row else None
 
     def get_user_by_id(self, user_id: int) -> User | None:
-        row = self._exec("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone()
-        return self.get_user(row[0]) if row else None
+        rows = self._rows("SELECT name FROM users WHERE id = ?", (user_id,))
+        return self.get_user(rows[0][0]) if rows else None
 
     def list_users(self) -> list[User]:
-        rows = self._exec("SELECT id, name, role, disabled, created, password_changed FROM users "
-                          "ORDER BY name").fetchall()
+        rows = self._rows("SELECT id, name, role, disabled, created, password_changed FROM users "
+                          "ORDER BY name")
         return [User(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
 
     def set_password(self, name: str, password: str) -> None:
         """Change a password; this also ends the user's open sessions and clears a lock."""
         _check_password(password)
-        cur = self._exec("UPDATE users SET password_hash = ?, password_changed = ?, failed_logins = 0, "
+        changed = self._exec("UPDATE users SET password_hash = ?, password_changed = ?, failed_logins = 0, "
                          "locked_until = NULL WHERE name = ?",
                          (generate_password_hash(password), _now().isoformat(), name))
-        if cur.rowcount == 0:
+        if changed == 0:
             raise _no_such_user(name)
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
-        cur = self._exec("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
-        if cur.rowcount == 0:
+        changed = self._exec("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
+        if changed == 0:
             raise _no_such_user(name)
 
     def set_role(self, name: str, role: str) -> None:
         _check_role(role)
-        cur = self._exec("UPDATE users SET role = ? WHERE name = ?", (role, name))
-        if cur.rowcount == 0:
+        changed = self._exec("UPDATE users SET role = ? WHERE name = ?", (role, name))
+        if changed == 0:
             raise _no_such_user(name)
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when ``password`` is right and the account is enabled and not locked, else None."""
-        row = self._exec("SELECT password_hash, disabled, failed_logins, locked_until FROM users "
-                         "WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        rows = self._rows("SELECT password_hash, disabled, failed_logins, locked_until FROM users "
+                          "WHERE name = ?", (name,))
+        if not rows:
             check_password_hash(_DUMMY_HASH, password)
             return None
-        pw_hash, disabled, failed, locked_until = row
+        pw_hash, disabled, failed, locked_until = rows[0]
         now = _now()
         if locked_until and dt.datetime.fromisoformat(locked_until) > now:
             return None
@@ -246,7 +253,7 @@ class Accounts:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
-                for r in self._exec(sql, params).fetchall()]
+                for r in self._rows(sql, params)]
 
     def audit_csv(self, entries: list[AuditEntry]) -> str:
         buf = io.StringIO()
