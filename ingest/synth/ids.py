@@ -99,7 +99,7 @@ class IdAllocator:
     def nhs_number(self) -> str:
         def make(r: random.Random) -> str:
             while True:
-                nine = f"9{r.randrange(10**8):08d}"
+                nine = f"9{int(r.random() * 1e8):08d}"
                 check = nhs_check_digit(nine)
                 if check is not None:
                     return f"{nine}{check}"
@@ -107,8 +107,8 @@ class IdAllocator:
 
     def upn(self, la_digit: int | None = None) -> str:
         def make(r: random.Random) -> str:
-            la = la_digit if la_digit is not None else r.randrange(10)
-            body = f"99{la}{r.randrange(10**4):04d}{r.randrange(10**5):05d}"
+            la = la_digit if la_digit is not None else int(r.random() * 10)
+            body = f"99{la}{int(r.random() * 1e9):09d}"
             return upn_check_letter(body) + body
         return self.unique("upn", make)
 
@@ -122,12 +122,12 @@ class IdAllocator:
         yy = year % 100
 
         def make(r: random.Random) -> str:
-            serial = 9_000_000 + r.randrange(1_000_000)
+            serial = 9_000_000 + int(r.random() * 1e6)
             return f"{yy:02d}/{serial:07d}{pnc_check_letter(yy, serial)}"
         return self.unique("pnc", make)
 
     def ni_number(self) -> str:
-        return self.unique("ni", lambda r: f"Q{r.choice(_NI_SECOND)}{r.randrange(10**6):06d}{r.choice('ABCD')}")
+        return self.unique("ni", lambda r: f"Q{_NI_SECOND[int(r.random() * 19)]}{int(r.random() * 1e6):06d}{'ABCD'[int(r.random() * 4)]}")
 
 
 class StreetNamer:

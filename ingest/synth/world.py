@@ -637,9 +637,9 @@ class World:
 
     def _event_id(self, fmt: str, on: date) -> str:
         if fmt == "police_incident":
-            return self._ids.unique("police_incident", lambda r: f"INC{on.year % 100:02d}-{r.randrange(10**7):07d}")
+            return self._ids.unique("police_incident", lambda r: f"INC{on.year % 100:02d}-{int(r.random() * 1e7):07d}")
         prefix, digits = _EVENT_ID_SHAPE[fmt]
-        return self._ids.unique(fmt, lambda r: f"{prefix}{r.randrange(10**digits):0{digits}d}")
+        return self._ids.unique(fmt, lambda r: f"{prefix}{int(r.random() * 10**digits):0{digits}d}")
 
     # --- agency records ---------------------------------------------------------
     def main_record(self, agency: str, person: Person, *, defects: bool = True) -> Record:
