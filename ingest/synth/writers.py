@@ -398,11 +398,10 @@ def housing_files(ctx: _Context) -> list[ExtractFile]:
                 continue
             for inv in ev.people:
                 rec = ctx.record(ev, inv)
-                ni = rec.ni_number if inv.role in ("lead_tenant", "joint_tenant") else ""
                 f.rows.append([agency, ev.eid, ev.type, _dmony(ev.date), str(addr.uprn), addr.text, addr.postcode,
                                ev.attrs.get("tenancy_ref") or "", _dmony(ev.attrs.get("tenancy_start")),
                                _dmony(ev.attrs.get("tenancy_end")), rec.local_id, rec.given, rec.family,
-                               _dmony(rec.dob), rec.sex, ni or "", inv.role, _join(ev.codes),
+                               _dmony(rec.dob), rec.sex, rec.ni_number or "", inv.role, _join(ev.codes),
                                *_ref_cols(inv, _dmony), *_share_cols(ev, inv, _dmony)])
         out.append(f)
     return out
