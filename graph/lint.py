@@ -84,11 +84,10 @@ class Diagnostic:
 
 @dataclass
 class Collected:
-    """The statements found, problems met while collecting them (errors), and notes."""
+    """The statements found and the problems met while collecting them (errors)."""
 
     statements: list[Statement] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def _rel(path: Path) -> str:
@@ -116,15 +115,9 @@ def _query_files(folder: Path, out: Collected) -> None:
 
 # -- Neo4j dialect -------------------------------------------------------------
 def _neo4j_dialect(out: Collected) -> None:
+    from .backends.neo4j import Neo4jDialect
     from .model import SCHEMA
 
-    try:
-        from .backends.neo4j import Neo4jDialect
-    except ModuleNotFoundError as err:
-        if err.name != "mashgraph.graph.backends.neo4j":
-            raise
-        out.notes.append("mashgraph.graph.backends.neo4j does not exist yet: Neo4j schema DDL not linted")
-        return
     dialect = Neo4jDialect()
     source_file = _rel(Path(inspect.getsourcefile(Neo4jDialect) or "graph/backends/neo4j.py"))
     ddl_line = _method_line(Neo4jDialect, "schema_statements")
@@ -259,8 +252,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     collected = collect_statements()
-    for note in collected.notes:
-        print(f"note: {note}")
     if args.list:
         for s in collected.statements:
             print(f"--- {s.id}  ({s.source})\n{s.text}")

@@ -121,12 +121,13 @@ def test_collector_finds_project_queries_and_constants():
 
 def test_collector_lints_neo4j_ddl_not_falkordb(collected):
     from mashgraph.graph.backends.falkordb import FalkorDialect
-    Neo4jDialect = pytest.importorskip("mashgraph.graph.backends.neo4j").Neo4jDialect  # until stores lands
+    from mashgraph.graph.backends.neo4j import Neo4jDialect
     from mashgraph.graph.model import SCHEMA
 
     texts = {s.text for s in collected.statements}
     ddl = Neo4jDialect().schema_statements(SCHEMA)
     assert ddl and set(ddl) <= texts
+    assert {f"neo4j-fulltext:{label}" for label in SCHEMA.fulltext} <= {s.id for s in collected.statements}
     assert not set(FalkorDialect().schema_statements(SCHEMA)) & texts
     assert not any(s.id.startswith(tuple(lint.NOT_NEO4J_MODULES)) for s in collected.statements)
 
