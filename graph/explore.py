@@ -22,6 +22,7 @@ A *profile* is built from a set of ``Record`` keys: the records resolved to one
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -365,8 +366,9 @@ def _profile(store: GraphStore, key: str, kind: str, name: str, dob: Any, sex: A
     params = {"records": keys}
     identifiers = [{"type": f, "value": r[f], "agency": r["agency"], "record": r["key"]}
                    for r in records for f in IDENTIFIER_FIELDS if r.get(f)]
-    addresses = sorted(store.read(ADDRESSES_CYPHER, params).records(),
-                       key=lambda a: (_sortable(a["since"]), a["record"]), reverse=True)
+    addresses = _merge_addresses(store.read(ADDRESSES_CYPHER, params).records())
+    for rec in records:
+        rec["evidence_summary"] = evidence_summary(rec.get("evidence"))
     households = store.read(HOUSEHOLDS_CYPHER, params).records()
     relatives = store.read(RELATIVES_CYPHER, params).records()
     chronology = chronology_for(store, keys)
@@ -379,6 +381,37 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
     """How many records and persons the graph holds."""
     row = store.read(COUNTS_CYPHER).records()[0]
     return {"records": int(row["records"]), "persons": int(row["persons"])}
+
+
+def _merge_addresses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per address: the agencies that record it, the earliest 'from' and the latest 'to' given."""
+    merged: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        a = merged.setdefault(row["address"], {**row, "agencies": [], "since": None, "until": None})
+        if row["agency"] and row["agency"] not in a["agencies"]:
+            a["agencies"].append(row["agency"])
+        if isinstance(row["since"], dt.date) and (a["since"] is None or row["since"] < a["since"]):
+            a["since"] = row["since"]
+        if isinstance(row["until"], dt.date) and (a["until"] is None or row["until"] > a["until"]):
+            a["until"] = row["until"]
+    for a in merged.values():
+        a["agencies"].sort()
+    # Current and most recent first; addresses with no dates last.
+    return sorted(merged.values(), key=lambda a: (a["since"] is not None, _sortable(a["since"])), reverse=True)
+
+
+def evidence_summary(evidence: Any) -> str:
+    """The readable part of a link's evidence: its ``summary`` when it is JSON with one, else the text."""
+    if isinstance(evidence, str) and evidence.lstrip().startswith("{"):
+        try:
+            doc = json.loads(evidence)
+        except ValueError:
+            return evidence
+        if isinstance(doc, dict) and doc.get("summary"):
+            return str(doc["summary"])
+    if isinstance(evidence, dict) and evidence.get("summary"):
+        return str(evidence["summary"])
+    return "" if evidence is None else str(evidence)
 
 
 def agency_names(store: GraphStore) -> dict[str, str]:

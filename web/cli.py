@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import ipaddress
 import json
@@ -180,8 +181,22 @@ def _optional(module: str, attr: str) -> tuple[Callable[..., Any] | None, str]:
 
 
 def _report_lines(report: Any) -> list[str]:
+    """A step's report in a few lines: its own ``lines()``, else one line per source, else its counters."""
     if hasattr(report, "lines") and callable(report.lines):
         return [str(line) for line in report.lines()]
+    if isinstance(getattr(report, "sources", None), list):
+        out = []
+        for src in report.sources:
+            name = getattr(src, "name", "source")
+            counts = ", ".join(f"{k} {getattr(src, k)}" for k in ("read", "loaded", "quarantined", "warnings")
+                               if isinstance(getattr(src, k, None), int))
+            failed = f" FAILED: {getattr(src, 'error', '')}" if getattr(src, "failed", False) else ""
+            out.append(f"{name}: {counts}{failed}")
+        return out
+    if dataclasses.is_dataclass(report):
+        scalars = [f"{f.name} {getattr(report, f.name)}" for f in dataclasses.fields(report)
+                   if isinstance(getattr(report, f.name), (int, str)) and f.name not in ("out_dir", "elapsed")]
+        return [", ".join(scalars)]
     return [str(report)]
 
 
