@@ -42,7 +42,7 @@ from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchW
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
 from .readers import open_extract
-from .validate import Problem, validate_row
+from .validate import Problem, RowValidator
 
 __all__ = ["SourceReport", "JobReport", "JobSource", "run_job", "run_source", "load_job",
            "EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_QUARANTINE_EXCEEDED", "run_key"]
@@ -371,6 +371,8 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
             writer = BatchWriter(store.write)
         used_writer = writer
         name = path.name
+        validate = RowValidator(rules, mapping.constants)
+        add_row = plan.add_row
         batch = plan.new_batch()
         seen: set[int] = set()
         try:
@@ -385,11 +387,11 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
                                        "the same text as an earlier row of this file"), raw.raw)
                     continue
                 seen.add(digest)
-                clean, problems = validate_row(raw.values, rules, mapping.constants)
+                clean, problems = validate(raw.values)
                 if clean is None:
                     log.quarantine_row(name, raw.line, problems[0], raw.raw)
                     continue
-                problem = plan.add_row(batch, clean, {"source": name, "line": raw.line, "run": key})
+                problem = add_row(batch, clean, {"source": name, "line": raw.line, "run": key})
                 if problem is not None:
                     log.quarantine_row(name, raw.line, problem, raw.raw)
                     continue

@@ -155,28 +155,61 @@ def check_date_props(mapping: SourceMapping) -> None:
 
 # -- per-mapping plan ----------------------------------------------------------
 
-@dataclass
-class _NodeOp:
-    alias: str
-    label: str
-    cypher: str
-    full: bool
-    spec: Any
-    dates: tuple[str, ...]
-    date_fields: dict[str, str]
-    plain_fields: dict[str, str]
+class _Op:
+    """One node alias or relationship of a mapping, with what a row needs precomputed."""
+
+    def __init__(self, spec: Any, cypher: str, full: bool, dates: tuple[str, ...]) -> None:
+        self.spec = spec
+        self.cypher = cypher
+        self.full = full
+        self.dates = dates
+        props = spec.props
+        self.plain = tuple((p, f) for p, f in props.fields.items() if p not in dates)
+        self.date_fields = tuple((p, props.fields.get(p)) for p in dates)
+        self.literals = dict(props.literals)
+        self.templates = tuple(props.templates.items())
+
+    def values(self, get: Callable[[str], Any]) -> dict[str, Any]:
+        """The statement row for this op (without its key): ``{"p": {...}, <date props>}``."""
+        p: dict[str, Any] = {}
+        for prop, fname in self.plain:
+            value = get(fname)
+            if value is not INVALID:
+                p[prop] = value
+        if self.literals:
+            p.update(self.literals)
+        for prop, tmpl in self.templates:
+            p[prop] = tmpl.render_get(get)
+        out: dict[str, Any] = {"p": p}
+        for prop, fname in self.date_fields:
+            if fname is None:
+                out[prop] = None  # not mapped: keep
+            else:
+                value = get(fname)
+                out[prop] = None if value is INVALID else (value or "")
+        return out
 
 
-@dataclass
-class _EdgeOp:
-    start: str
-    end: str
-    cypher: str
-    full: bool
-    spec: Any
-    dates: tuple[str, ...]
-    date_fields: dict[str, str]
-    plain_fields: dict[str, str]
+class _NodeOp(_Op):
+    def __init__(self, alias: str, node: Any, cypher: str, full: bool, dates: tuple[str, ...]) -> None:
+        super().__init__(node, cypher, full, dates)
+        self.alias = alias
+        self.label = node.label
+        self.conditional = bool(node.when or node.unless or node.requires)
+        self.each = node.each
+        self.optional = node.optional
+        self.provenance = node.provenance
+        self.key_text = node.key.text
+        self.key_fields = node.key.fields
+        # "{field}" keys (most of them) need no formatting.
+        self.key_field = node.key.fields[0] if node.key.text == "{" + node.key.fields[0] + "}" else None
+
+
+class _EdgeOp(_Op):
+    def __init__(self, edge: Any, cypher: str, full: bool, dates: tuple[str, ...]) -> None:
+        super().__init__(edge, cypher, full, dates)
+        self.start = edge.start
+        self.end = edge.end
 
 
 @dataclass
@@ -208,98 +241,85 @@ class LoadPlan:
         self.mapping = mapping
         self.node_ops: list[_NodeOp] = []
         for alias, node in mapping.nodes.items():
-            dates = DATE_PROPS.get(node.label, ())
             full = bool(node.props) or node.provenance
             cypher = NODE_MERGE_CYPHER[node.label] if full else NODE_KEY_CYPHER[node.label]
-            self.node_ops.append(_NodeOp(
-                alias, node.label, cypher, full, node, dates,
-                {p: f for p, f in node.props.fields.items() if p in dates},
-                {p: f for p, f in node.props.fields.items() if p not in dates}))
+            self.node_ops.append(_NodeOp(alias, node, cypher, full, DATE_PROPS.get(node.label, ())))
         self.edge_ops: list[_EdgeOp] = []
         for edge in mapping.edges:
             name = edge_name(mapping.nodes[edge.start].label, edge.type, mapping.nodes[edge.end].label)
-            dates = DATE_PROPS.get(edge.type, ())
             full = bool(edge.props)
-            self.edge_ops.append(_EdgeOp(
-                edge.start, edge.end, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name], full,
-                edge, dates,
-                {p: f for p, f in edge.props.fields.items() if p in dates},
-                {p: f for p, f in edge.props.fields.items() if p not in dates}))
+            self.edge_ops.append(_EdgeOp(edge, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name],
+                                         full, DATE_PROPS.get(edge.type, ())))
 
     def new_batch(self) -> Batch:
         return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
 
     def add_row(self, batch: Batch, row: dict[str, Any], provenance: dict[str, Any]) -> Problem | None:
         """Add one validated row to ``batch``; a ``Problem`` (and nothing added) if a node key is missing."""
+        get = row.get
         keys: dict[str, list[str]] = {}
         for op in self.node_ops:
-            node = op.spec
-            if not node.applies(row):
+            if op.conditional and not op.spec.applies(row):
                 continue
-            if node.each is not None:
-                items = row.get(node.each) or []
-                keys[op.alias] = [k for k in (node.key.render({**row, node.each: item}) for item in items) if k]
+            if op.each is not None:
+                items = get(op.each)
+                if items:
+                    if op.key_field is not None:
+                        keys[op.alias] = items
+                    else:
+                        fmt = op.key_text.format_map
+                        keys[op.alias] = [fmt({**row, op.each: item}) for item in items]
                 continue
-            key = node.key.render(row)
+            if op.key_field is not None:
+                key = get(op.key_field)
+                if key is None or key is INVALID or key == "":
+                    key = None
+                elif key.__class__ is not str:
+                    key = str(key)
+            else:
+                key = op.spec.key.render(row)
             if key is None:
-                if node.optional:
+                if op.optional:
                     continue
-                missing = next(f for f in node.key.fields if is_empty(row.get(f)))
+                missing = next(f for f in op.key_fields if is_empty(get(f)))
                 return Problem(missing, "missing_key",
-                               f"{missing} is empty, so the {node.label} node ({node.key.text}) has no key")
+                               f"{missing} is empty, so the {op.label} node ({op.key_text}) has no key")
             keys[op.alias] = [key]
+        nodes = batch.nodes
         for op in self.node_ops:
             node_keys = keys.get(op.alias)
             if not node_keys:
                 continue
-            target = batch.nodes[op.alias]
+            target = nodes[op.alias]
             if not op.full:
                 for k in node_keys:
-                    target[k] = {"k": k}
+                    if k not in target:
+                        target[k] = {"k": k}
                 continue
             for k in node_keys:
-                values = _props(op, row)
-                if op.spec.provenance:
+                values = op.values(get)
+                if op.provenance:
                     values["p"].update(provenance)
                 values["k"] = k
                 _merge_into(target, k, values, op.dates)
         for op, target in zip(self.edge_ops, batch.edges):
-            starts, ends = keys.get(op.start), keys.get(op.end)
-            if not starts or not ends:
+            starts = keys.get(op.start)
+            if not starts:
+                continue
+            ends = keys.get(op.end)
+            if not ends:
                 continue
             for a in starts:
                 for b in ends:
                     if not op.full:
-                        target[(a, b)] = {"a": a, "b": b}
+                        if (a, b) not in target:
+                            target[(a, b)] = {"a": a, "b": b}
                         continue
-                    values = _props(op, row)
+                    values = op.values(get)
                     values["a"], values["b"] = a, b
                     _merge_into(target, (a, b), values, op.dates)
         batch.rows += 1
         return None
-
-
-def _props(op: _NodeOp | _EdgeOp, row: dict[str, Any]) -> dict[str, Any]:
-    spec = op.spec.props
-    p: dict[str, Any] = {}
-    for prop, fname in op.plain_fields.items():
-        value = row.get(fname)
-        if value is INVALID:
-            continue
-        p[prop] = value
-    if spec.literals:
-        p.update(spec.literals)
-    for prop, tmpl in spec.templates.items():
-        p[prop] = tmpl.render(row)
-    out: dict[str, Any] = {"p": p}
-    for prop in op.dates:
-        fname = op.date_fields.get(prop)
-        if fname is None:
-            out[prop] = None  # not mapped: keep
-            continue
-        value = row.get(fname)
-        out[prop] = None if value is INVALID else (value or "")
-    return out
 
 
 def _merge_into(target: dict, key: Any, values: dict[str, Any], dates: tuple[str, ...]) -> None:

@@ -101,6 +101,16 @@ class KeyTemplate:
                 return None
         return self.text.format_map(row)
 
+    def render_get(self, get: Any) -> str | None:
+        """:meth:`render` with a ``row.get`` function."""
+        values = {}
+        for name in self.fields:
+            value = get(name)
+            if is_empty(value):
+                return None
+            values[name] = value
+        return self.text.format_map(values)
+
 
 @dataclass(frozen=True)
 class FieldSpec:

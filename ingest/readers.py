@@ -341,11 +341,15 @@ def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested objects as dotted names: ``{"patient": {"dob": ..}}`` -> ``{"patient.dob": ..}``."""
     out: dict[str, Any] = {}
     for k, v in obj.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, name + "."))
+        cls = v.__class__
+        if cls is str:
+            out[prefix + k] = v
+        elif v is None:
+            out[prefix + k] = ""
+        elif cls is dict:
+            out.update(_flatten(v, prefix + k + "."))
         else:
-            out[name] = _json_value(v)
+            out[prefix + k] = _json_value(v)
     return out
 
 

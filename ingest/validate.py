@@ -38,7 +38,7 @@ __all__ = [
     "FieldProblem", "Problem", "CHECKERS", "CODE_LISTS", "checker_for", "validate_row",
     "nhs_number", "nhs_number_is_valid", "upn", "upn_check_letter", "ni_number",
     "pnc_id", "pnc_check_letter", "postcode", "uprn", "parse_date", "date_parser",
-    "INVALID", "is_empty", "FieldRule",
+    "INVALID", "is_empty", "FieldRule", "RowValidator",
 ]
 
 
@@ -397,52 +397,71 @@ def validate_row(values: dict[str, Any], rules: Iterable[FieldRule],
     """Check one row's ``values`` (column -> text) against ``rules``.
 
     Returns ``(clean, problems)``. ``clean`` maps field name to its value
-    (``None`` when empty) with ``constants`` added, or is ``None`` when the row
-    must be quarantined; then ``problems[0]`` is the reason. Otherwise every
-    problem is a warning about an optional field that was emptied.
+    (``None`` when empty, ``INVALID`` when invalid) with ``constants`` added,
+    or is ``None`` when the row must be quarantined; then ``problems[0]`` is
+    the reason. Otherwise every problem is a warning about an optional field
+    that was emptied. (To check many rows, build a :class:`RowValidator` once.)
     """
-    clean: dict[str, Any] = dict(constants) if constants else {}
-    warnings: list[Problem] = []
-    for rule in rules:
-        raw = values.get(rule.column, "") if rule.column is not None else ""
-        if isinstance(raw, list):
-            items = [str(x).strip() for x in raw]
-        else:
-            text = raw.strip() if isinstance(raw, str) else str(raw)
-            if text in rule.null_values:
-                text = ""
-            if not text and rule.default is not None:
-                text = rule.default
-            if rule.split is not None:
-                items = [t.strip() for t in text.split(rule.split)] if text else []
+    return RowValidator(rules, constants)(values)
+
+
+class RowValidator:
+    """:func:`validate_row` with the rules compiled once, for the rows of a whole file."""
+
+    def __init__(self, rules: Iterable[FieldRule], constants: dict[str, Any] | None = None) -> None:
+        self.constants = dict(constants or {})
+        # Plain tuples: attribute lookups per field per row are the hot path of ingestion.
+        self._rules = [(r.name, r.column, None if r.check is _string else r.check, r.required,
+                        r.default, r.split, r.null_values, r) for r in rules]
+
+    def __call__(self, values: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
+        clean: dict[str, Any] = self.constants.copy()
+        warnings: list[Problem] = []
+        get = values.get
+        for name, column, check, required, default, split, nulls, rule in self._rules:
+            raw = get(column, "") if column is not None else ""
+            if raw.__class__ is list:
+                items = [str(x).strip() for x in raw]
             else:
-                if not text:
-                    if rule.required:
-                        return None, [rule.missing()]
-                    clean[rule.name] = None
+                text = raw.strip() if raw.__class__ is str else str(raw).strip()
+                if nulls and text in nulls:
+                    text = ""
+                if not text and default is not None:
+                    text = default
+                if split is None:
+                    if not text:
+                        if required:
+                            return None, [rule.missing()]
+                        clean[name] = None
+                    elif check is None:
+                        clean[name] = text
+                    else:
+                        try:
+                            clean[name] = check(text)
+                        except FieldProblem as err:
+                            problem = Problem(name, err.reason, err.message, text)
+                            if required:
+                                return None, [problem]
+                            warnings.append(problem)
+                            clean[name] = INVALID
+                    continue
+                items = [t.strip() for t in text.split(split)] if text else []
+            # A list field: every item is checked; bad items are dropped (or reject the row if required).
+            out = []
+            for item in items:
+                if not item or item in nulls:
+                    continue
+                if check is None:
+                    out.append(item)
                     continue
                 try:
-                    clean[rule.name] = rule.check(text)
+                    out.append(check(item))
                 except FieldProblem as err:
-                    problem = Problem(rule.name, err.reason, err.message, text)
-                    if rule.required:
+                    problem = Problem(name, err.reason, err.message, item)
+                    if required:
                         return None, [problem]
                     warnings.append(problem)
-                    clean[rule.name] = INVALID
-                continue
-        # A list field: every item is checked; bad items are dropped (or reject the row if required).
-        out = []
-        for item in items:
-            if not item or item in rule.null_values:
-                continue
-            try:
-                out.append(rule.check(item))
-            except FieldProblem as err:
-                problem = Problem(rule.name, err.reason, err.message, item)
-                if rule.required:
-                    return None, [problem]
-                warnings.append(problem)
-        if not out and rule.required:
-            return None, [rule.missing()]
-        clean[rule.name] = list(dict.fromkeys(out))
-    return clean, warnings
+            if not out and required:
+                return None, [rule.missing()]
+            clean[name] = list(dict.fromkeys(out)) if len(out) > 1 else out
+        return clean, warnings

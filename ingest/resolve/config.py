@@ -23,7 +23,7 @@ class ResolveSettings:
     """Where the trained model JSON of each run is saved (default: see ``default_model_dir``)."""
     seed: int = 42
     """Seed of the random sample used to estimate u probabilities."""
-    u_max_pairs: float = 2e6
+    u_max_pairs: float = 1e6
     """Random record pairs sampled to estimate u probabilities."""
     threads: int = 2
     """DuckDB threads."""

@@ -204,12 +204,10 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
             if pk in decisions:
                 continue
             if p >= settings.threshold:
-                if int(pair.get("gamma_given_name", -1)) == 0:
-                    # Twins and siblings agree on everything but the given name; the
-                    # model alone never links records whose given names disagree.
+                guard = _model_guard(pair)
+                if guard:
                     report.refused_links += 1
-                    review[pk] = _review_row(a, b, p, False, "not linked: given names disagree "
-                                             "(possible twin or sibling)",
+                    review[pk] = _review_row(a, b, p, False, f"not linked: {guard}",
                                              ev.model_evidence(pair, a, labels, prior), run,
                                              threshold=settings.threshold, conflict=True)
                 elif clusters.link(a, b):
@@ -292,6 +290,21 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     lap("write", t)
     report.elapsed = round(time.perf_counter() - clock, 2)
     return report
+
+
+def _model_guard(pair: dict[str, Any]) -> str | None:
+    """Why the model alone may not link this pair even above the threshold (None if it may).
+
+    Twins and siblings agree on everything but the given name; a parent and a
+    child who share a name and an address differ only in the date of birth.
+    Both look like one person to a model that assumes fields are independent,
+    so such pairs need an identifier or a human decision.
+    """
+    if int(pair.get("gamma_given_name", -1)) == 0:
+        return "given names disagree (possible twin or sibling)"
+    if int(pair.get("gamma_dob", -1)) == 0:
+        return "dates of birth more than 5 years apart (possible parent and child)"
+    return None
 
 
 def _logit(p: float) -> float:

@@ -34,14 +34,14 @@ WHERE r.key > $after
 WITH r ORDER BY r.key LIMIT $page
 OPTIONAL MATCH (r)-[l:LIVES_AT]->(a:Address)
 RETURN r.key AS key, r.agency AS agency, r.given_name AS given_name,
-       r.family_name AS family_name, r.dob AS dob, r.sex AS sex,
+       r.preferred_name AS preferred_name, r.family_name AS family_name, r.dob AS dob, r.sex AS sex,
        r.nhs_number AS nhs_number, r.upn AS upn, r.ni_number AS ni_number, r.pnc_id AS pnc_id,
        r.postcode AS record_postcode, r.address AS record_address,
        a.postcode AS postcode, a.text AS address, a.uprn AS uprn, a.key AS address_key,
        l.from AS lived_from, l.to AS lived_to
 """
 
-_RAW_COLUMNS = ["key", "agency", "given_name", "family_name", "dob", "sex", "nhs_number", "upn",
+_RAW_COLUMNS = ["key", "agency", "given_name", "preferred_name", "family_name", "dob", "sex", "nhs_number", "upn",
                 "ni_number", "pnc_id", "record_postcode", "record_address", "postcode", "address",
                 "uprn", "address_key", "lived_from", "lived_to"]
 
@@ -213,8 +213,13 @@ def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
         out["unique_id"].append(r["key"])
         out["agency"].append(r["agency"])
         out["given"].append(given)
-        out["given_groups"].append(list(groups.get(given, ())) if given else [])
-        out["given_all"].append([t for t in given_tokens if len(t) > 1])
+        # A preferred name (schools record the name a child uses) counts as a variant.
+        preferred = _name_tokens(r["preferred_name"])[:1]
+        names = [n for n in [given, *preferred] if n]
+        out["given_groups"].append(sorted({g for n in names for g in groups.get(n, ())}
+                                          | ({preferred[0]} if preferred else set())
+                                          | ({given} if preferred and given else set())))
+        out["given_all"].append(sorted({t for t in given_tokens + preferred if len(t) > 1}))
         out["family"].append(family)
         out["family_parts"].append(family_tokens)
         out["family_soundex"].append(soundex(family))

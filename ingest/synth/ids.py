@@ -28,7 +28,8 @@ _NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"
 
 def nhs_check_digit(nine: str) -> int | None:
     """Check digit for the first nine digits, or None when the number is invalid (10)."""
-    total = sum(int(c) * w for c, w in zip(nine, range(10, 1, -1)))
+    d = [ord(c) - 48 for c in nine]
+    total = 10 * d[0] + 9 * d[1] + 8 * d[2] + 7 * d[3] + 6 * d[4] + 5 * d[5] + 4 * d[6] + 3 * d[7] + 2 * d[8]
     check = 11 - total % 11
     if check == 11:
         return 0

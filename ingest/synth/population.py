@@ -34,7 +34,7 @@ def random_date(rng: random.Random, first: date, last: date) -> date:
 def _dob(rng: random.Random, on: date, age: int) -> date:
     """A date of birth for someone aged ``age`` on ``on``."""
     latest = date(on.year - age, on.month, min(on.day, 28))
-    return latest - timedelta(days=rng.randrange(365))
+    return date.fromordinal(latest.toordinal() - int(rng.random() * 365))
 
 
 class _Builder:

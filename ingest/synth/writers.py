@@ -156,7 +156,9 @@ def police_file(ctx: _Context) -> ExtractFile:
     world = ctx.world
     for ev in world.iter_events("police_incident"):
         loc = ctx.by_uprn.get(ev.uprn) if ev.uprn else None
-        loc_cols = [loc.text, loc.postcode, str(loc.uprn) if ctx.keep(0.95) else ""] if loc else ["", "", ""]
+        # Planted pattern incidents keep their UPRN: the ground truth depends on where they happened.
+        loc_cols = ([loc.text, loc.postcode, str(loc.uprn) if ev.planted or ctx.keep(0.95) else ""]
+                    if loc else ["", "", ""])
         time = ev.attrs.get("time") or "12:00"
         for inv in ev.people:
             rec = ctx.record(ev, inv)
