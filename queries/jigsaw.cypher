@@ -21,8 +21,8 @@ MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(front:
 WHERE r.date >= date($since) AND r.date <= date($until) AND p.dob > r.date - duration({years: 18})
 WITH DISTINCT p, r, front
 WITH p, r, front.key AS front,
-     [(r)<-[:MADE]-(a:Agency) | a.key] AS makers,
-     [(r)-[:SHARED_WITH]->(a:Agency) | a.key] AS told
+     [(r)<-[:MADE]-(ma:Agency) | ma.key] AS makers,
+     [(r)-[:SHARED_WITH]->(sa:Agency) | sa.key] AS told
 ORDER BY p.key, r.date, r.key
 WITH p, collect({key: r.key, d: r.date, maker: head(makers), told: told, front: front,
                  nfa: r.outcome IN ['nfa', 'advice_signpost']}) AS contacts

@@ -31,7 +31,8 @@ MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT]->(addr:Address)<-[l:LIVES_AT]-(:
 WHERE m <> c AND l.from IS NOT NULL AND m.dob <= d - duration({years: 18})
 WITH x, d, c, addr, m, min(l.from) AS moved_in
 WHERE moved_in <= d AND moved_in >= d - duration({days: $window_days})
-  AND NOT (m)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(:Agency {kind: 'childrens_social_care'})
+WITH x, d, c, addr, m, moved_in
+WHERE NOT (m)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(:Agency {kind: 'childrens_social_care'})
 MATCH (m)<-[:RESOLVES_TO]-(:Record)<-[v:INVOLVES]-(i:Incident)<-[:RECORDED]-(:Agency {kind: 'police'})
 WHERE i.type IN ['violence', 'domestic_abuse'] AND v.role IN ['perpetrator', 'suspect'] AND i.date <= d
 WITH x, d, c, addr, m, moved_in, i ORDER BY c.key, m.key, d, x.key, i.date, i.key

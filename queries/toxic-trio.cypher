@@ -26,8 +26,8 @@ WITH DISTINCT h, x, d,
           WHEN c.key IN ['4B', '4C'] THEN 'mental health'
           ELSE 'substance misuse' END AS need
 WITH h, x, d, need,
-     [(x)<-[:MADE|RECORDED|RUNS]-(a:Agency) | a.key] + [(x)-[:TO]->(a:Agency) | a.key] AS raisers,
-     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(a:Agency) | a.key] AS knowers
+     [(x)<-[:MADE|RECORDED|RUNS]-(ra:Agency) | ra.key] + [(x)-[:TO]->(ta:Agency) | ta.key] AS raisers,
+     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(ka:Agency) | ka.key] AS knowers
 ORDER BY h.key, d, x.key, need
 WITH h, collect({d: d, need: need, raiser: head(raisers), knowers: knowers}) AS events
 UNWIND events AS anchor
