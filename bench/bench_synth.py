@@ -23,8 +23,9 @@ _CHILD = """
 import json, resource, sys, time
 from mashgraph.ingest.synth import generate
 out, people, seed, authorities = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+pattern_rate = float(sys.argv[5])
 t0 = time.perf_counter()
-s = generate(out, people, seed, authorities)
+s = generate(out, people, seed, authorities, pattern_rate=pattern_rate)
 elapsed = time.perf_counter() - t0
 print(json.dumps({"people": s.people, "records": s.records, "events": s.events, "rows": sum(s.rows.values()),
                   "seconds": elapsed, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -33,9 +34,12 @@ print(json.dumps({"people": s.people, "records": s.records, "events": s.events, 
 LIMIT_100K_SECONDS = 60.0
 
 
-def run(people: int, seed: int, authorities: int, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(out), str(people), str(seed), str(authorities)],
-                          capture_output=True, text=True, check=True)
+def run(people: int, seed: int, authorities: int, out: Path, pattern_rate: float = 1.0) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _CHILD, str(out), str(people), str(seed), str(authorities),
+                           str(pattern_rate)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"generator failed for {people} people:\n{proc.stderr}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return result
@@ -46,13 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, nargs="+", default=[100_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--authorities", type=int, default=4)
+    parser.add_argument("--pattern-rate", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=None, help="keep the output here (default: a temp dir)")
     args = parser.parse_args(argv)
     failed = False
     for n in args.people:
         with tempfile.TemporaryDirectory(prefix="bench_synth_") as tmp:
             out = (args.out / f"synth_{n}") if args.out else Path(tmp) / "out"
-            r = run(n, args.seed, args.authorities, out)
+            r = run(n, args.seed, args.authorities, out, args.pattern_rate)
         print(f"{n:>9,} people requested: {r['people']:,} people, {r['records']:,} records, {r['events']:,} events, "
               f"{r['rows']:,} rows, {r['bytes'] / 2**20:.0f} MiB written in {r['seconds']:.1f} s, "
               f"peak RSS {r['peak_rss_mib']:.0f} MiB", flush=True)

@@ -221,7 +221,7 @@ def test_data_quality_rates_roughly_as_configured(large: Path) -> None:
 
 
 def test_quality_rates_are_configurable(tmp_path: Path) -> None:
-    generate(tmp_path, 2000, seed=9, typo=0, nickname=0, swapped_names=0, missing_identifier=0)
+    generate(tmp_path, 2000, seed=9, pattern_rate=0, typo=0, nickname=0, swapped_names=0, missing_identifier=0)
     kinds = Counter(r["kind"] for r in _csv_rows(tmp_path / "truth" / "data_quality.csv", "utf-8"))
     assert kinds["typo"] == kinds["nickname"] == kinds["swapped_names"] == kinds["missing_identifier"] == 0
     assert kinds["stale_address"] > 0
