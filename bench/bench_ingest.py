@@ -1,0 +1,348 @@
+"""Benchmark ingestion: mashgraph vs a naive row-at-a-time MERGE loop vs the engine's floor.
+
+Usage::
+
+    .venv/bin/python bench/bench_ingest.py                    # 100,000 people (figures for the docs)
+    .venv/bin/python bench/bench_ingest.py --people 2000      # a quick check
+    .venv/bin/python bench/bench_ingest.py --write-docs       # also update docs/benchmarks.md "## Ingestion"
+
+Steps (each load in its own Python process, so peak memory is its own):
+
+1. the synthetic set (``mashgraph synth --people N --seed S``), generated once
+   under ``bench/out/`` and reused;
+2. **mashgraph**: ``run_job`` of its ``job.yml`` into a fresh embedded FalkorDB
+   (validation, quarantine, MERGE batches, provenance, IngestRun nodes);
+3. **naive**: the same validated rows, one query per source row (every MERGE
+   that row makes, chained in one statement, as tutorials do); when the full
+   run would take over an hour it times a sample and extrapolates, and says so;
+4. **floor**: the engine's own floor: plain ``UNWIND $rows ... CREATE`` of the
+   very nodes and relationships mashgraph produced (dumped from its graph
+   first, untimed), 10,000 per batch, no validation, no MERGE.
+
+Schema (indexes, constraints, Concern nodes) is applied before each timed
+load and not timed. Graph elements = nodes + relationships the load wrote
+(the seeded Concern nodes excluded). Peak memory: this Python process
+(``ru_maxrss``) and the redis-server (``VmHWM`` of the store's
+``server_pid``). Targets: mashgraph >= 20x naive rows/s, >= 0.5x floor
+elements/s; the exit code is 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_NAIVE = 20.0
+TARGET_FLOOR = 0.5
+NAIVE_MAX_SECONDS = 3600.0
+
+
+# -- helpers used by the child processes ----------------------------------------
+
+def _server_peak_mib(store) -> float:
+    pid = getattr(store, "server_pid", 0)
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def _self_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _open(db: Path):
+    from mashgraph.graph import open_store
+    from mashgraph.settings import load_settings
+
+    if db.exists():
+        shutil.rmtree(db)
+    store = open_store(str(db), load_settings(environ={}))
+    store.ensure_schema()
+    return store
+
+
+def _element_counts(store) -> tuple[int, int]:
+    nodes = store.read("MATCH (n) WHERE NOT n:Concern RETURN count(n)", timeout=600).value()
+    rels = store.read("MATCH ()-[r]->() RETURN count(r)", timeout=600).value()
+    return int(nodes), int(rels)
+
+
+def child_mashgraph(data: Path, db: Path, dump: Path) -> dict:
+    from mashgraph.ingest.jobs import run_job
+
+    store = _open(db)
+    try:
+        t0 = time.perf_counter()
+        report = run_job(store, data / "job.yml", quarantine_dir=db.parent / "ingest-quarantine")
+        elapsed = time.perf_counter() - t0
+        nodes, rels = _element_counts(store)
+        server = _server_peak_mib(store)
+        _dump_graph(store, dump)
+    finally:
+        store.close()
+    totals = report.totals()
+    return {"seconds": elapsed, "rows": totals["read"], "loaded": totals["loaded"],
+            "quarantined": totals["quarantined"], "nodes": nodes, "rels": rels,
+            "failed": [s.name for s in report.failed], "python_peak_mib": _self_peak_mib(),
+            "server_peak_mib": server}
+
+
+def _dump_graph(store, path: Path) -> None:
+    """Every node (but seeded Concerns) and relationship as JSON lines, dates as ISO text."""
+    from mashgraph.graph.model import LABELS
+
+    def plain(props: dict) -> dict:
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in props.items()}
+
+    with path.open("w", encoding="utf-8") as fh:
+        for label in LABELS:
+            if label == "Concern":
+                continue
+            for (props,) in store.read(f"MATCH (n:{label}) RETURN properties(n)", timeout=600).rows:
+                fh.write(json.dumps({"n": label, "p": plain(props)}) + "\n")
+        rows = store.read("MATCH (a)-[r]->(b) RETURN labels(a)[0], a.key, type(r), labels(b)[0], b.key, "
+                          "properties(r)", timeout=600).rows
+        for la, a, t, lb, b, props in rows:
+            fh.write(json.dumps({"r": [la, t, lb], "a": a, "b": b, "p": plain(props)}) + "\n")
+
+
+def child_floor(dump: Path, db: Path) -> dict:
+    from mashgraph.ingest.load import DATE_PROPS
+
+    nodes: dict[str, list] = {}
+    rels: dict[tuple, list] = {}
+    with dump.open(encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            if "n" in item:
+                dates = DATE_PROPS.get(item["n"], ())
+                p = item["p"]
+                nodes.setdefault(item["n"], []).append(
+                    {"p": {k: v for k, v in p.items() if k not in dates}, **{d: p.get(d) for d in dates}})
+            else:
+                la, t, lb = item["r"]
+                dates = DATE_PROPS.get(t, ())
+                p = item["p"]
+                rels.setdefault((la, t, lb), []).append(
+                    {"a": item["a"], "b": item["b"], "p": {k: v for k, v in p.items() if k not in dates},
+                     **{d: p.get(d) for d in dates}})
+    store = _open(db)
+    try:
+        t0 = time.perf_counter()
+        for label, rows in nodes.items():
+            store.write_batches(_floor_node_cypher(label, DATE_PROPS.get(label, ())), rows, 10_000)
+        for (la, t, lb), rows in rels.items():
+            store.write_batches(_floor_rel_cypher(la, t, lb, DATE_PROPS.get(t, ())), rows, 10_000)
+        elapsed = time.perf_counter() - t0
+        n, r = _element_counts(store)
+        server = _server_peak_mib(store)
+    finally:
+        store.close()
+    return {"seconds": elapsed, "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(),
+            "server_peak_mib": server}
+
+
+def _floor_node_cypher(label: str, dates: tuple[str, ...]) -> str:
+    sets = "".join(f", n.`{d}` = date(row.`{d}`)" for d in dates)
+    return f"UNWIND $rows AS row CREATE (n:{label}) SET n = row.p{sets}"
+
+
+def _floor_rel_cypher(la: str, t: str, lb: str, dates: tuple[str, ...]) -> str:
+    sets = "".join(f", r.`{d}` = date(row.`{d}`)" for d in dates)
+    return (f"UNWIND $rows AS row MATCH (a:{la} {{key: row.a}}) MATCH (b:{lb} {{key: row.b}}) "
+            f"CREATE (a)-[r:{t}]->(b) SET r = row.p{sets}")
+
+
+def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
+    """One query per source row: the row's MERGE statements chained into one statement."""
+    from mashgraph.ingest.jobs import _expand, _rules_for_header, load_job, SourceReport
+    from mashgraph.ingest.load import LoadPlan
+    from mashgraph.ingest.mapping import load_mapping
+    from mashgraph.ingest.readers import open_extract
+    from mashgraph.ingest.validate import RowValidator
+
+    job = load_job(data / "job.yml")
+    work = []  # (plan, rows) per file, validated up front: only the writing is timed
+    for src in job.sources:
+        mapping = load_mapping(src.mapping)
+        plan = LoadPlan(mapping)
+        for f in _expand(src.files):
+            path = Path(f)
+            with open_extract(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter,
+                              sheet=mapping.sheet) as ex:
+                rules = _rules_for_header(mapping, set(ex.columns), {c.casefold(): c for c in ex.columns},
+                                          path, SourceReport("x", "x", []))
+                validate = RowValidator(rules, mapping.constants)
+                rows = []
+                for raw in ex:
+                    if raw.problem:
+                        continue
+                    clean, _ = validate(raw.values)
+                    if clean is not None:
+                        rows.append((clean, {"source": path.name, "line": raw.line, "run": "naive"}))
+            work.append((plan, rows))
+    total_rows = sum(len(rows) for _plan, rows in work)
+    store = _open(db)
+    done = 0
+    sampled = False
+    try:
+        t0 = time.perf_counter()
+        for plan, rows in work:
+            for clean, prov in rows:
+                batch = plan.new_batch()
+                if plan.add_row(batch, clean, prov) is not None:
+                    continue
+                text, params = _chain(batch.statements(plan))
+                store.write(text, params)
+                done += 1
+                if done == 2000 and (time.perf_counter() - t0) / done * total_rows > max_seconds:
+                    sampled = True
+                    break
+            if sampled:
+                break
+        elapsed = time.perf_counter() - t0
+        n, r = _element_counts(store)
+        server = _server_peak_mib(store)
+    finally:
+        store.close()
+    return {"seconds": elapsed, "rows": done, "total_rows": total_rows, "sampled": sampled,
+            "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(), "server_peak_mib": server}
+
+
+def _chain(statements: list[tuple[str, list[dict]]]) -> tuple[str, dict]:
+    """The loader's statements for one row as ONE statement: each part unwinds its own parameter,
+    and ``WITH count(*)`` between parts closes the previous part's variables."""
+    parts, params = [], {}
+    for i, (cypher, rows) in enumerate(statements):
+        parts.append(cypher.replace("UNWIND $rows AS row", f"UNWIND $r{i} AS row", 1))
+        params[f"r{i}"] = rows
+    return "\nWITH count(*) AS done\n".join(parts), params
+
+
+# -- the parent ----------------------------------------------------------------
+
+def ensure_data(people: int, seed: int, out: Path) -> Path:
+    data = out / f"ingest-synth-{people}-seed{seed}"
+    marker = data / "bench-params.json"
+    params = {"people": people, "seed": seed}
+    if (data / "job.yml").exists() and marker.exists() and json.loads(marker.read_text()) == params:
+        print(f"reusing the synthetic set in {data}")
+        return data
+    print(f"generating {people:,} people (seed {seed}) into {data} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "mashgraph", "synth", "--people", str(people), "--seed", str(seed),
+                    "--out", str(data)], check=True, cwd=ROOT)
+    marker.write_text(json.dumps(params))
+    return data
+
+
+def run_child(kind: str, *args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
+                          cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} run failed:\n{proc.stdout}\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--naive-max-seconds", type=float, default=NAIVE_MAX_SECONDS,
+                        help="time a 2,000-row sample and extrapolate when the full naive run would take longer")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md '## Ingestion'")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        a = [Path(x) for x in args.child_args]
+        result = {"mashgraph": lambda: child_mashgraph(*a), "floor": lambda: child_floor(*a),
+                  "naive": lambda: child_naive(a[0], a[1], float(args.naive_max_seconds))}[args.child]()
+        print(json.dumps(result))
+        return 0
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    data = ensure_data(args.people, args.seed, args.out)
+    dump = args.out / "ingest-graph-dump.jsonl"
+    print("loading with mashgraph ...", flush=True)
+    m = run_child("mashgraph", str(data), str(args.out / "ingest-db-mashgraph"), str(dump))
+    print("loading with the engine floor (UNWIND ... CREATE) ...", flush=True)
+    f = run_child("floor", str(dump), str(args.out / "ingest-db-floor"))
+    print("loading with the naive row-at-a-time MERGE loop ...", flush=True)
+    n = run_child("naive", str(data), str(args.out / "ingest-db-naive"))
+    for db in ("ingest-db-mashgraph", "ingest-db-floor", "ingest-db-naive"):
+        shutil.rmtree(args.out / db, ignore_errors=True)
+    dump.unlink(missing_ok=True)
+
+    m_rows_s = m["rows"] / m["seconds"]
+    elements = m["nodes"] + m["rels"]
+    m_el_s = elements / m["seconds"]
+    f_el_s = (f["nodes"] + f["rels"]) / f["seconds"]
+    n_rows_s = n["rows"] / n["seconds"]
+    naive_full_s = n["total_rows"] / n_rows_s
+    vs_naive = m_rows_s / n_rows_s
+    vs_floor = m_el_s / f_el_s
+    load = os.getloadavg()
+    lines = [
+        f"data: {args.people:,} people requested (seed {args.seed}): {m['rows']:,} source rows in 10 extracts "
+        f"-> {m['nodes']:,} nodes + {m['rels']:,} relationships = {elements:,} graph elements",
+        f"mashgraph: {m['seconds']:.1f} s, {m_rows_s:,.0f} source rows/s, {m_el_s:,.0f} graph elements/s "
+        f"(loaded {m['loaded']:,}, quarantined {m['quarantined']:,}); peak memory: Python "
+        f"{m['python_peak_mib']:,.0f} MiB, redis-server {m['server_peak_mib']:,.0f} MiB",
+        f"naive (one MERGE query per row): {n_rows_s:,.0f} rows/s"
+        + (f", sampled {n['rows']:,} of {n['total_rows']:,} rows in {n['seconds']:.1f} s, full run extrapolated "
+           f"to {naive_full_s / 3600:.1f} h" if n["sampled"] else f", {n['seconds']:.1f} s for all {n['rows']:,} rows")
+        + f"; peak memory: Python {n['python_peak_mib']:,.0f} MiB, redis-server {n['server_peak_mib']:,.0f} MiB",
+        f"floor (UNWIND ... CREATE of the same {f['nodes']:,} nodes + {f['rels']:,} relationships): "
+        f"{f['seconds']:.1f} s, {f_el_s:,.0f} graph elements/s; peak memory: Python {f['python_peak_mib']:,.0f} MiB, "
+        f"redis-server {f['server_peak_mib']:,.0f} MiB",
+        f"mashgraph / naive = {vs_naive:.1f}x (target >= {TARGET_NAIVE:.0f}x): "
+        f"{'ok' if vs_naive >= TARGET_NAIVE else 'MISSED'}",
+        f"mashgraph / floor = {vs_floor:.2f}x (target >= {TARGET_FLOOR}x): {'ok' if vs_floor >= TARGET_FLOOR else 'MISSED'}",
+        f"machine: {os.cpu_count()} cores, load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(1/5/15 min; other work may have run concurrently)",
+    ]
+    if (f["nodes"], f["rels"]) != (m["nodes"], m["rels"]):
+        lines.append(f"WARNING: the floor graph differs in size: {f['nodes']:,} nodes, {f['rels']:,} relationships")
+    if not n["sampled"] and n["rels"] != m["rels"]:
+        lines.append(f"WARNING: the naive graph differs in size: {n['nodes']:,} nodes, {n['rels']:,} relationships")
+    print("\n".join(lines))
+    if args.write_docs:
+        write_docs(lines, args)
+    return 0 if vs_naive >= TARGET_NAIVE and vs_floor >= TARGET_FLOOR else 1
+
+
+def write_docs(lines: list[str], args: argparse.Namespace) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8")
+    command = "python bench/bench_ingest.py" + (f" --people {args.people}" if args.people != 100_000 else "") \
+        + (f" --seed {args.seed}" if args.seed != 7 else "") + " --write-docs"
+    body = (f"\nCommand: `{command}` ({time.strftime('%Y-%m-%d')}). Each load runs in its own process into a fresh "
+            "embedded FalkorDB; see the docstring of `bench/bench_ingest.py` for what each line measures.\n\n"
+            + "\n".join(f"- {line}" for line in lines) + "\n\n")
+    match = re.search(r"^## Ingestion\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
+    if match is None:
+        text = text.rstrip("\n") + "\n\n## Ingestion\n" + body
+    else:
+        text = text[:match.start(1)] + body + text[match.end(1):]
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
