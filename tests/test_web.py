@@ -134,6 +134,17 @@ SAMPLE_QUERY = textwrap.dedent("""\
     ORDER BY person_key
     """)
 
+PERSON_QUERY = textwrap.dedent("""\
+    // title: Records of one person
+    // description: The agency records resolved to one person.
+    // params:
+    //   person: {type: string, help: the person's key}
+    // returns: table
+    MATCH (p:Person {key: $person})<-[:RESOLVES_TO]-(r:Record)
+    RETURN r.key AS record, r.agency AS agency
+    ORDER BY record
+    """)
+
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory):
@@ -162,6 +173,7 @@ def app(sample_store, users_template, tmp_path):
     queries = tmp_path / "queries"
     queries.mkdir()
     (queries / "born-after.cypher").write_text(SAMPLE_QUERY, encoding="utf-8")
+    (queries / "person-records.cypher").write_text(PERSON_QUERY, encoding="utf-8")
     users_db = tmp_path / "users.sqlite"
     shutil.copyfile(users_template, users_db)
     app = create_app({"TESTING": True, "STORE": sample_store, "MASHGRAPH_USERS_DB": str(users_db),
@@ -428,6 +440,19 @@ def test_saved_query_runs_with_typed_params(client):
     html = client.get("/queries/born-after?run=1&born_after=2010-01-01").get_data(as_text=True)
     assert '<a href="/person/P1">P1</a>' in html and "Amy Example" in html and "Beth Example" not in html
     assert "/queries/born-after.csv?born_after=2010-01-01" in html
+
+
+@needs_saved_queries
+def test_person_page_links_person_queries_and_missing_params_are_shown_on_the_form(client):
+    login(client)
+    html = client.get("/person/P1").get_data(as_text=True)
+    assert 'href="/queries/person-records?run=1&amp;person=P1"' in html
+    html = client.get("/queries/person-records?run=1&person=P1").get_data(as_text=True)
+    assert "csc-la1:C1" in html and "health:H1" in html and "police:N1" in html
+    response = client.get("/queries/person-records?run=1")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "parameter &#39;person&#39; is required" in html and 'name="person"' in html
 
 
 @needs_saved_queries

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 
 from ..graph.explore import household_view, person_profile, record_profile
 from .app import get_store
+from .queries import queries_about_a_person
 from .security import audit, needs_reason
 
 bp = Blueprint("people", __name__)
@@ -18,7 +19,7 @@ def person(key: str):
     if profile is None:
         abort(404)
     audit("view_person", f"person {key}", [key])
-    return render_template("person.html", p=profile)
+    return render_template("person.html", p=profile, person_queries=queries_about_a_person())
 
 
 @bp.route("/record/<path:key>")

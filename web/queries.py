@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from ..errors import StoreUnavailable
+from ..errors import QueryError, SavedQueryError, StoreUnavailable
 from ..graph.format import format_result
 from ..graph.types import Node, Path, Result
 from .app import get_settings, get_store
@@ -93,6 +93,16 @@ def _describe(query: Any, params: dict[str, Any]) -> str:
     return f"{query.slug} {json.dumps(params, default=str, sort_keys=True)}"
 
 
+def queries_about_a_person() -> list[tuple[Any, str]]:
+    """Saved queries that take one person's key (a parameter named ``person``), with that parameter's name."""
+    try:
+        library = _load()
+    except StoreUnavailable:
+        return []
+    return sorted(((q, "person") for q in library.values() if "person" in {p.name for p in _params_of(q)}),
+                  key=lambda item: item[0].title.lower())
+
+
 @bp.route("/queries")
 def index():
     library = _load()
@@ -106,7 +116,12 @@ def show(slug: str):
     values = {p.name: request.args.get(p.name, _default_text(p.default)) for p in _params_of(query)}
     if "run" not in request.args:
         return render_template("query.html", q=query, params=_params_of(query), values=values, result=None)
-    result, truncated, params = _run(query)
+    try:
+        result, truncated, params = _run(query)
+    except (SavedQueryError, QueryError) as err:
+        # Shown above the form, so the user can fix the parameter and run again.
+        return render_template("query.html", q=query, params=_params_of(query), values=values, result=None,
+                               error=err), err.http_status
     audit("run_query", _describe(query, params), person_keys(result))
     return render_template("query.html", q=query, params=_params_of(query), values=values,
                            result=result, truncated=truncated, cap=get_settings().row_cap,
