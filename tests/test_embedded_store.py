@@ -192,6 +192,8 @@ def test_a_date_parameter_is_refused_with_what_to_do(embedded_store):
     assert "$d" in info.value.message and "date($x)" in info.value.hint
 
 
+# The child only closes its copy of the store, touching no lock another thread holds.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_closing_its_copy_leaves_the_parents_server_running(tmp_path):
     with open_store(str(tmp_path / "graph"), settings()) as store:
         store.write(WRITE_ONE_CYPHER, {"key": "x", "n": 1})
