@@ -207,3 +207,17 @@ def test_killed_job_resumes_to_exactly_the_same_graph(synth_dir, tmp_path):
         with open_store(str(db), load_settings(environ={})) as store:  # also stops a server left running
             resumed = canonical_dump(store)
     assert resumed == expected
+
+
+def test_committed_fixture_set_validates_without_a_single_problem(tmp_path):
+    """C's committed set has data-quality defects (typos, default DOBs...) but no malformed rows:
+    nothing may be quarantined or warned about, and every row counts."""
+    job = FIXTURES / "synth" / "job.yml"
+    if not job.exists():
+        pytest.skip("tests/fixtures/synth is not there")
+    report = run_job(None, job, dry_run=True, quarantine_dir=tmp_path / "q")
+    summary = json.loads((FIXTURES / "synth" / "truth" / "summary.json").read_text())["rows"]
+    for s in report.sources:
+        assert not s.failed, s.error
+        assert (s.quarantined, s.warnings) == (0, 0), (s.name, s.reasons, s.warning_reasons)
+        assert s.read == s.loaded == sum(summary[str(Path(f).relative_to(FIXTURES / "synth"))] for f in s.files)
