@@ -7,6 +7,7 @@ households figures (about 2.4 people per household); see docs/synthetic-data.md.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, timedelta
 
@@ -24,6 +25,9 @@ HOUSEHOLD_TYPES: tuple[tuple[str, float], ...] = (
 RISK_LEVELS: tuple[tuple[float, float, float], ...] = ((0.80, 0.35, 0.12), (0.15, 2.0, 0.33), (0.05, 6.0, 0.50))
 
 _SINGLE_AGES = ((18, 29, 0.18), (30, 49, 0.27), (50, 64, 0.22), (65, 79, 0.20), (80, 95, 0.13))
+_TYPE_NAMES = [k for k, _ in HOUSEHOLD_TYPES]
+_TYPE_CUM = list(itertools.accumulate(w for _, w in HOUSEHOLD_TYPES))
+_SINGLE_CUM = list(itertools.accumulate(w for *_, w in _SINGLE_AGES))
 
 
 def random_date(rng: random.Random, first: date, last: date) -> date:
@@ -84,7 +88,7 @@ class _Builder:
 
     def household(self, target_left: int) -> int:
         rng, world = self.rng, self.world
-        kind = rng.choices([k for k, _ in HOUSEHOLD_TYPES], [w for _, w in HOUSEHOLD_TYPES])[0]
+        kind = rng.choices(_TYPE_NAMES, cum_weights=_TYPE_CUM)[0]
         u = rng.random()
         level = 0 if u < RISK_LEVELS[0][0] else (1 if u < RISK_LEVELS[0][0] + RISK_LEVELS[1][0] else 2)
         _, risk, social = RISK_LEVELS[level]
@@ -94,7 +98,7 @@ class _Builder:
         members: list[tuple[Person, str]] = []
         partners: tuple[Person, Person] | None = None
         if kind == "single":
-            lo, hi, _ = rng.choices(_SINGLE_AGES, [w for *_, w in _SINGLE_AGES])[0]
+            lo, hi, _ = rng.choices(_SINGLE_AGES, cum_weights=_SINGLE_CUM)[0]
             members.append((self.adult(rng.choice("MF"), lo, hi, self.names.family(rng), risk), "adult"))
         elif kind in ("couple", "couple_kids", "three_gen", "adult_child", "blended"):
             lo, hi = {"couple": (20, 88), "adult_child": (44, 68)}.get(kind, (22, 52))
