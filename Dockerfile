@@ -21,9 +21,10 @@ RUN pip install "/tmp/mashgraph-src[web]" \
 
 USER mashgraph
 WORKDIR /var/lib/mashgraph
-# Users database and audit log (SQLite); the compose file mounts a volume here.
+# Users database and audit log (SQLite) in data/, rejected rows of batch loads in
+# quarantine/; created here so the compose volumes mounted on them belong to this user.
 ENV MASHGRAPH_USERS_DB=/var/lib/mashgraph/data/mashgraph.sqlite
-RUN mkdir -p /var/lib/mashgraph/data
+RUN mkdir -p /var/lib/mashgraph/data /var/lib/mashgraph/quarantine
 
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

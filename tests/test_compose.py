@@ -100,7 +100,11 @@ def test_web_service(config):
 def test_ingest_service(config):
     ingest = config["services"]["ingest"]
     assert ingest["profiles"] == ["batch"]
-    assert ingest["command"] == ["mashgraph", "ingest", "/jobs/nightly.yml"]
+    assert ingest["command"][:3] == ["mashgraph", "ingest", "/jobs/nightly.yml"]
+    mounts = {v["target"]: v for v in ingest["volumes"]}
+    assert mounts["/jobs"]["read_only"] is True
+    quarantine = ingest["command"][ingest["command"].index("--quarantine-dir") + 1]
+    assert mounts[quarantine]["type"] == "volume"
     assert ingest["environment"]["MASHGRAPH_DB"] == "bolt://neo4j:7687"
     assert ingest["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert "ports" not in ingest
