@@ -47,12 +47,16 @@ def store(request, tmp_path):
     s = _open(request.param, tmp_path)
     s.backend_kind = request.param
     yield s
-    if request.param == "falkordb-server":
-        try:
-            s._graph.delete()
-        except Exception:
-            pass
     s.close()
+    if request.param == "falkordb-server":  # on a fresh connection: the test may have closed the store
+        from falkordb import FalkorDB
+
+        server = FalkorDB.from_url(os.environ["FALKORDB_URL"])
+        try:
+            server.select_graph(s.settings.graph_name).delete()
+        except Exception:  # the test never created the graph
+            pass
+        server.connection.close()
 
 
 @pytest.fixture
