@@ -372,6 +372,7 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
         used_writer = writer
         name = path.name
         validate = RowValidator(rules, mapping.constants)
+        plan.forget()
         add_row = plan.add_row
         batch = plan.new_batch()
         seen: set[int] = set()

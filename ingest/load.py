@@ -168,6 +168,18 @@ class _Op:
         self.date_fields = tuple((p, props.fields.get(p)) for p in dates)
         self.literals = dict(props.literals)
         self.templates = tuple(props.templates.items())
+        # The fields whose values decide what this op writes (its signature).
+        self.sig_fields = tuple(dict.fromkeys(
+            [*props.fields.values(), *(f for _p, t in self.templates for f in t.fields)]))
+        # key -> signature of what was last queued for it in this run (see LoadPlan.add_row).
+        self.sent: dict[Any, Any] = {}
+
+    def signature(self, get: Callable[[str], Any]) -> Any:
+        values = []
+        for fname in self.sig_fields:
+            value = get(fname)
+            values.append(tuple(value) if value.__class__ is list else value)
+        return tuple(values)
 
     def values(self, get: Callable[[str], Any]) -> dict[str, Any]:
         """The statement row for this op (without its key): ``{"p": {...}, <date props>}``."""
@@ -254,8 +266,20 @@ class LoadPlan:
     def new_batch(self) -> Batch:
         return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
 
+    def forget(self) -> None:
+        """Forget what was queued (call before each file: a new run writes everything once)."""
+        for op in (*self.node_ops, *self.edge_ops):
+            op.sent.clear()
+
     def add_row(self, batch: Batch, row: dict[str, Any], provenance: dict[str, Any]) -> Problem | None:
-        """Add one validated row to ``batch``; a ``Problem`` (and nothing added) if a node key is missing."""
+        """Add one validated row to ``batch``; a ``Problem`` (and nothing added) if a node key is missing.
+
+        A node or relationship whose properties are exactly what this plan
+        already queued for it earlier in the file is not queued again: the
+        write would change nothing. (Its provenance stays the line that last
+        changed it, the same in a resumed run, which replays the file from its
+        start with an empty memory.)
+        """
         get = row.get
         keys: dict[str, list[str]] = {}
         for op in self.node_ops:
@@ -291,12 +315,18 @@ class LoadPlan:
             if not node_keys:
                 continue
             target = nodes[op.alias]
+            sent = op.sent
             if not op.full:
                 for k in node_keys:
-                    if k not in target:
+                    if k not in sent:
+                        sent[k] = True
                         target[k] = {"k": k}
                 continue
+            sig = op.signature(get)
             for k in node_keys:
+                if sent.get(k) == sig:
+                    continue
+                sent[k] = sig
                 values = op.values(get)
                 if op.provenance:
                     values["p"].update(provenance)
@@ -309,11 +339,15 @@ class LoadPlan:
             ends = keys.get(op.end)
             if not ends:
                 continue
+            sent = op.sent
+            sig = op.signature(get) if op.full else True
             for a in starts:
                 for b in ends:
+                    if sent.get((a, b)) == sig:
+                        continue
+                    sent[(a, b)] = sig
                     if not op.full:
-                        if (a, b) not in target:
-                            target[(a, b)] = {"a": a, "b": b}
+                        target[(a, b)] = {"a": a, "b": b}
                         continue
                     values = op.values(get)
                     values["a"], values["b"] = a, b
