@@ -347,12 +347,17 @@ class FalkorServerStore(FalkorStore):
 
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
+        import redis
         from falkordb import FalkorDB
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
 
         redis_url = url.replace("falkors://", "rediss://", 1).replace("falkor://", "redis://", 1)
         try:
-            self._db = FalkorDB.from_url(redis_url, socket_timeout=self._socket_timeout_s(),
-                                         socket_connect_timeout=10)
+            self._db = FalkorDB.from_url(
+                redis_url, socket_timeout=self._socket_timeout_s(), socket_connect_timeout=10,
+                # Retry a dropped connection (writes are idempotent), never a timeout.
+                retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 3, supported_errors=(redis.ConnectionError,)))
             self._db.connection.ping()
         except Exception as err:
             raise StoreUnavailable(f"cannot reach FalkorDB at {_redact(url)}: {one_line(str(err))}",
