@@ -20,9 +20,10 @@
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(front:Agency {kind: 'childrens_social_care'})
 WHERE r.date >= date($since) AND r.date <= date($until) AND p.dob > r.date - duration({years: 18})
 WITH DISTINCT p, r, front
-WITH p, r, front.key AS front,
-     [(r)<-[:MADE]-(ma:Agency) | ma.key] AS makers,
-     [(r)-[:SHARED_WITH]->(sa:Agency) | sa.key] AS told
+OPTIONAL MATCH (r)<-[:MADE]-(ma:Agency)
+WITH p, r, front, collect(ma.key) AS makers
+OPTIONAL MATCH (r)-[:SHARED_WITH]->(sa:Agency)
+WITH p, r, front.key AS front, makers, collect(sa.key) AS told
 ORDER BY p.key, r.date, r.key
 WITH p, collect({key: r.key, d: r.date, maker: head(makers), told: told, front: front,
                  nfa: r.outcome IN ['nfa', 'advice_signpost']}) AS contacts

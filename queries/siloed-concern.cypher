@@ -16,14 +16,15 @@ MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]
 WHERE c.key <> '21'
 WITH DISTINCT p, c, x, coalesce(x.date, x.start) AS d
 WHERE d <= date($until)
-WITH p, c, collect(x) AS xs, min(d) AS first_raised, max(d) AS last_raised
-WHERE last_raised >= date($since)
-UNWIND xs AS x
-WITH p, c, first_raised, last_raised, x,
-     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(k:Agency) | k.key] AS knowers,
-     head([(x)<-[:MADE|RECORDED|RUNS]-(m:Agency) | m.key] + [(x)-[:TO]->(t:Agency) | t.key]) AS raiser
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
+WITH p, c, x, d, collect(ra.key) AS raisers
+OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
+WITH p, c, x, d, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
+WITH p, c, d, raisers + told AS knowers, coalesce(head(raisers), head(sent_to)) AS raiser
 ORDER BY raiser
-WITH p, c, first_raised, last_raised, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by
+WITH p, c, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by,
+     min(d) AS first_raised, max(d) AS last_raised
+WHERE last_raised >= date($since)
 WITH p, c, first_raised, last_raised, raised_by,
      reduce(s = [], ks IN knower_lists | s + [k IN ks WHERE NOT k IN s]) AS knowers
 MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(b:Agency)

@@ -25,11 +25,13 @@ WITH DISTINCT h, x, d,
      CASE WHEN c.key IN ['3B', '3C'] THEN 'domestic abuse'
           WHEN c.key IN ['4B', '4C'] THEN 'mental health'
           ELSE 'substance misuse' END AS need
-WITH h, x, d, need,
-     [(x)<-[:MADE|RECORDED|RUNS]-(ra:Agency) | ra.key] + [(x)-[:TO]->(ta:Agency) | ta.key] AS raisers,
-     [(x)-[:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(ka:Agency) | ka.key] AS knowers
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
+WITH h, x, d, need, collect(ra.key) AS raisers
+OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
+WITH h, x, d, need, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
+WITH h, x, d, need, coalesce(head(raisers), head(sent_to)) AS raiser, raisers + told AS knowers
 ORDER BY h.key, d, x.key, need
-WITH h, collect({d: d, need: need, raiser: head(raisers), knowers: knowers}) AS events
+WITH h, collect({d: d, need: need, raiser: raiser, knowers: knowers}) AS events
 UNWIND events AS anchor
 WITH h, anchor.d AS start,
      [e IN events WHERE e.d >= anchor.d AND e.d <= anchor.d + duration({months: $window_months})] AS win
