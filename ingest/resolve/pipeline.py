@@ -10,7 +10,8 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -129,10 +130,12 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
             if isinstance(value, str) and is_conflict_scope(kind, value):
                 conflict_ids.setdefault(key, {})[kind] = value
     clusters = ConstrainedClusters(keys, conflict_ids)
-    best: dict[str, dict[str, Any]] = {}   # record -> evidence of its strongest accepted link
+    # record -> how to build the evidence of its strongest accepted link (built once, at the end)
+    best: dict[str, Callable[[], dict[str, Any]]] = {}
     review: dict[str, dict[str, Any]] = {}
 
-    def accept(a: str, b: str, evidence_a: dict[str, Any], evidence_b: dict[str, Any]) -> None:
+    def accept(a: str, b: str, evidence_a: Callable[[], dict[str, Any]],
+               evidence_b: Callable[[], dict[str, Any]]) -> None:
         best.setdefault(a, evidence_a)
         best.setdefault(b, evidence_b)
 
@@ -149,22 +152,25 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
         if d["decision"] == "same" and a in known and b in known:
             clusters.link(a, b, force=True)
             report.decision_links += 1
-            accept(a, b, ev.decision_evidence(d, b), ev.decision_evidence(d, a))
+            accept(a, b, partial(ev.decision_evidence, d, b), partial(ev.decision_evidence, d, a))
 
     # 2. Exact links on valid strong identifiers, most reliable identifier first.
     id_pairs: list[tuple[str, str]] = []
     for kind in STRONG_IDENTIFIERS:
-        sub = table.loc[table[kind].notna(), ["unique_id", kind]].sort_values(["unique_id"])
-        for value, group in sub.groupby(kind, sort=True):
-            members = group["unique_id"].tolist()
+        holders: dict[str, list[str]] = {}
+        for key, value in zip(table["unique_id"], table[kind]):
+            if isinstance(value, str):
+                holders.setdefault(value, []).append(key)
+        for value in sorted(v for v, m in holders.items() if len(m) > 1):
+            members = sorted(holders[value])
             head = members[0]
             for other in members[1:]:
                 if len(id_pairs) < 200_000:
                     id_pairs.append((head, other))
                 if clusters.link(head, other):
                     report.exact_links += 1
-                    accept(head, other, ev.exact_evidence(kind, value, other),
-                           ev.exact_evidence(kind, value, head))
+                    accept(head, other, partial(ev.exact_evidence, kind, value, other),
+                           partial(ev.exact_evidence, kind, value, head))
                 else:
                     report.refused_links += 1
                     reason = f"same {kind} but {clusters.conflict(head, other)}"
@@ -198,41 +204,45 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
         prior = math.log2(lam / (1 - lam))
         pairs = pairs.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
                                   ascending=[False, True, True], kind="mergesort")
-        for pair in pairs.to_dict("records"):
-            a, b, p = pair["unique_id_l"], pair["unique_id_r"], float(pair["match_probability"])
+        columns = {c: pairs[c].tolist() for c in pairs.columns}
+
+        def pair_row(i: int) -> dict[str, Any]:
+            return {c: values[i] for c, values in columns.items()}
+
+        def evidence(i: int, this: str) -> dict[str, Any]:
+            return ev.model_evidence(pair_row(i), this, labels, prior)
+
+        for i, (a, b, p, g_given, g_dob) in enumerate(zip(
+                columns["unique_id_l"], columns["unique_id_r"], columns["match_probability"],
+                columns["gamma_given_name"], columns["gamma_dob"])):
+            p = float(p)
             pk = pair_key(a, b)
             if pk in decisions:
                 continue
             if p >= settings.threshold:
-                guard = _model_guard(pair)
+                guard = _model_guard(int(g_given), int(g_dob))
                 if guard:
                     report.refused_links += 1
                     review[pk] = _review_row(a, b, p, False, f"not linked: {guard}",
-                                             ev.model_evidence(pair, a, labels, prior), run,
+                                             evidence(i, a), run,
                                              threshold=settings.threshold, conflict=True)
                 elif clusters.link(a, b):
                     report.model_links += 1
-                    if a not in best or b not in best:
-                        accept(a, b, ev.model_evidence(pair, a, labels, prior),
-                               ev.model_evidence(pair, b, labels, prior))
+                    accept(a, b, partial(evidence, i, a), partial(evidence, i, b))
                     if p < settings.review_high:
                         review[pk] = _review_row(a, b, p, True, "linked, probability below "
-                                                 f"{settings.review_high}",
-                                                 ev.model_evidence(pair, a, labels, prior), run,
+                                                 f"{settings.review_high}", evidence(i, a), run,
                                                  threshold=settings.threshold)
                 else:
                     report.refused_links += 1
                     review[pk] = _review_row(a, b, p, False, "not linked: "
-                                             + str(clusters.conflict(a, b)),
-                                             ev.model_evidence(pair, a, labels, prior), run,
+                                             + str(clusters.conflict(a, b)), evidence(i, a), run,
                                              threshold=settings.threshold, conflict=True)
             elif not clusters.same(a, b):
                 review[pk] = _review_row(a, b, p, False, f"probability below {settings.threshold}",
-                                         ev.model_evidence(pair, a, labels, prior), run,
-                                         threshold=settings.threshold)
-    for pk in list(review):
-        row = review[pk]
-        row["linked"] = clusters.same(row["record_a"], row["record_b"])
+                                         evidence(i, a), run, threshold=settings.threshold)
+    for item in review.values():
+        item["linked"] = clusters.same(item["record_a"], item["record_b"])
     t = lap("cluster", t)
 
     # 4. Stable keys, persons, links.
@@ -255,7 +265,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     singleton = ev.singleton_evidence(settings.threshold)
     links = []
     for r in keys:
-        e = best.get(r, singleton)
+        make = best.get(r)
+        e = make() if make is not None else singleton
         links.append({"record": r, "person": assignment[r], "probability": float(e["probability"]),
                       "method": e["method"] if e["method"] != "exact" else f"exact:{e['identifier']}",
                       "evidence": ev.dump(e), "run": run})
@@ -292,7 +303,7 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     return report
 
 
-def _model_guard(pair: dict[str, Any]) -> str | None:
+def _model_guard(gamma_given_name: int, gamma_dob: int) -> str | None:
     """Why the model alone may not link this pair even above the threshold (None if it may).
 
     Twins and siblings agree on everything but the given name; a parent and a
@@ -300,9 +311,9 @@ def _model_guard(pair: dict[str, Any]) -> str | None:
     Both look like one person to a model that assumes fields are independent,
     so such pairs need an identifier or a human decision.
     """
-    if int(pair.get("gamma_given_name", -1)) == 0:
+    if gamma_given_name == 0:
         return "given names disagree (possible twin or sibling)"
-    if int(pair.get("gamma_dob", -1)) == 0:
+    if gamma_dob == 0:
         return "dates of birth more than 5 years apart (possible parent and child)"
     return None
 

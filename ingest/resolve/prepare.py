@@ -21,52 +21,42 @@ import pandas as pd
 from ...graph.store import GraphStore
 from .identifiers import STRONG_IDENTIFIERS, normalise_identifier
 
-__all__ = ["READ_RECORDS_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
+__all__ = ["READ_RECORDS_CYPHER", "READ_ADDRESSES_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
            "NICKNAMES_FILE"]
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 
-# One row per (record, address it lives at); records without an address get one
-# row with null address columns. Paged by key so no single reply is huge.
+# Records, then their addresses (one row per LIVES_AT), joined in pandas: two
+# plain scans are several times faster than one ordered, optional-matching read.
 READ_RECORDS_CYPHER = """
 MATCH (r:Record)
-WHERE r.key > $after
-WITH r ORDER BY r.key LIMIT $page
-OPTIONAL MATCH (r)-[l:LIVES_AT]->(a:Address)
 RETURN r.key AS key, r.agency AS agency, r.given_name AS given_name,
-       r.preferred_name AS preferred_name, r.family_name AS family_name, r.dob AS dob, r.sex AS sex,
-       r.nhs_number AS nhs_number, r.upn AS upn, r.ni_number AS ni_number, r.pnc_id AS pnc_id,
-       r.postcode AS record_postcode, r.address AS record_address,
-       a.postcode AS postcode, a.text AS address, a.uprn AS uprn, a.key AS address_key,
-       l.from AS lived_from, l.to AS lived_to
+       r.preferred_name AS preferred_name, r.family_name AS family_name, r.dob AS dob,
+       r.sex AS sex, r.nhs_number AS nhs_number, r.upn AS upn, r.ni_number AS ni_number,
+       r.pnc_id AS pnc_id, r.postcode AS record_postcode, r.address AS record_address
 """
 
-_RAW_COLUMNS = ["key", "agency", "given_name", "preferred_name", "family_name", "dob", "sex", "nhs_number", "upn",
-                "ni_number", "pnc_id", "record_postcode", "record_address", "postcode", "address",
-                "uprn", "address_key", "lived_from", "lived_to"]
+READ_ADDRESSES_CYPHER = """
+MATCH (r:Record)-[l:LIVES_AT]->(a:Address)
+RETURN r.key AS key, a.postcode AS postcode, a.text AS address, a.uprn AS uprn,
+       a.key AS address_key, l.from AS lived_from, l.to AS lived_to
+"""
 
-_PAGE = 50_000
+_RECORD_COLUMNS = ["key", "agency", "given_name", "preferred_name", "family_name", "dob", "sex",
+                   "nhs_number", "upn", "ni_number", "pnc_id", "record_postcode", "record_address"]
+_ADDRESS_COLUMNS = ["key", "postcode", "address", "uprn", "address_key", "lived_from", "lived_to"]
 
 
-def load_records(store: GraphStore, page: int = _PAGE) -> pd.DataFrame:
+def load_records(store: GraphStore) -> pd.DataFrame:
     """Every ``Record`` with its current address, one row per record (raw values)."""
-    rows: list[list[Any]] = []
-    after = ""
-    while True:
-        result = store.read(READ_RECORDS_CYPHER, {"after": after, "page": page},
-                            timeout=store.settings.max_query_timeout_ms / 1000)
-        if not result.rows:
-            break
-        idx = result.columns.index("key")
-        rows.extend(result.rows)
-        keys = {row[idx] for row in result.rows}
-        if len(keys) < page:
-            break
-        after = max(keys)
-    raw = pd.DataFrame(rows, columns=_RAW_COLUMNS)
-    return _current_address(raw)
-
-
+    timeout = store.settings.max_query_timeout_ms / 1000
+    records = pd.DataFrame(store.read(READ_RECORDS_CYPHER, timeout=timeout).rows,
+                           columns=_RECORD_COLUMNS, dtype=object)
+    addresses = pd.DataFrame(store.read(READ_ADDRESSES_CYPHER, timeout=timeout).rows,
+                             columns=_ADDRESS_COLUMNS, dtype=object)
+    if records.empty:
+        return records.assign(postcode=None, address=None, uprn=None)
+    return _current_address(records.merge(addresses, on="key", how="left"))
 def _current_address(raw: pd.DataFrame) -> pd.DataFrame:
     """Keep one address per record: the one still current (no end date), latest start first."""
     if raw.empty:
@@ -123,11 +113,15 @@ _POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
 def _name_tokens(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
+    return list(_tokens(str(value)))
+
+
+@lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
     from text_unidecode import unidecode
 
-    text = unidecode(str(value)).lower().replace("-", " ")
-    text = _NOT_LETTERS.sub("", text.replace("'", ""))
-    return text.split()
+    text = unidecode(text).lower().replace("-", " ")
+    return tuple(_NOT_LETTERS.sub("", text.replace("'", "")).split())
 
 
 def _dob_text(value: Any) -> str | None:
@@ -192,8 +186,9 @@ def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
         "family_soundex", "dob", "dob_swapped", "dob_year", "dob_is_default", "sex",
         "postcode", "postcode_sector", "postcode_district", "address", "house_number", "uprn",
         *STRONG_IDENTIFIERS, "display_given", "display_family")}
-    for row in raw.itertuples(index=False):
-        r = row._asdict()
+    columns = list(raw.columns)
+    for values in zip(*(raw[c].tolist() for c in columns)):
+        r = dict(zip(columns, values))
         given_tokens = _name_tokens(r["given_name"])
         family_tokens = _name_tokens(r["family_name"])
         given = given_tokens[0] if given_tokens else None
