@@ -17,14 +17,15 @@ MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
 WITH p, collect(DISTINCT a.key) AS involved
 WHERE size(involved) >= 2
 MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
-WITH DISTINCT p, involved, c, x
-MATCH (x)-[k:MADE|RECORDED|RUNS|TO|SHARED_WITH]-(ka:Agency)
-WITH p, involved, c, collect(DISTINCT ka.key) AS knowers,
-     collect(DISTINCT CASE WHEN type(k) IN ['MADE', 'RECORDED', 'RUNS'] THEN ka.key END) AS raisers
+WITH p, involved, c, x
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
+OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
+WITH p, involved, c, collect(DISTINCT raiser.key) AS raisers, collect(DISTINCT told.key) AS told_keys
+WITH p, involved, c, raisers, raisers + told_keys AS knowers
 UNWIND [r IN raisers WHERE r IN involved] AS raised_by
 UNWIND [b IN involved WHERE b <> raised_by] AS known_to
 WITH raised_by, known_to, count(*) AS concerns, count(DISTINCT p) AS people,
-     sum(CASE WHEN known_to IN knowers THEN 1 ELSE 0 END) AS known
+     toInteger(sum(CASE WHEN known_to IN knowers THEN 1 ELSE 0 END)) AS known
 WHERE concerns >= $min_concerns
 RETURN raised_by, known_to, people, concerns, known, toFloat(known) / concerns AS shared
 ORDER BY shared, concerns DESC, raised_by, known_to

@@ -21,8 +21,9 @@ OPTIONAL MATCH (start)<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT|MEMBER_OF|ABOUT|INVO
 WITH start, via_relation, collect(n.key) AS via_shared
 WITH start, via_relation + via_shared AS linked
 UNWIND CASE WHEN size(linked) = 0 THEN [null] ELSE linked END AS key
-WITH DISTINCT start, key
-WHERE key IS NULL OR key <> start.key
+// Rows are never filtered out (a ring with no one new must not end the query): a
+// key that is not new becomes null, and collect() drops nulls.
+WITH DISTINCT start, CASE WHEN key = start.key THEN null ELSE key END AS key
 WITH start, collect(CASE WHEN key IS NULL THEN null ELSE {key: key, hop: 1, links: 1} END) AS found
 WITH start, found, [f IN found | f.key] AS ring
 // Ring 2 (only when k >= 2).
@@ -33,8 +34,8 @@ OPTIONAL MATCH (f:Person {key: fk})<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT|MEMBER_
 WITH start, found, fk, via_relation, collect(n.key) AS via_shared
 WITH start, found, fk, via_relation + via_shared AS linked
 UNWIND CASE WHEN size(linked) = 0 THEN [null] ELSE linked END AS key
-WITH start, found, fk, key
-WHERE key IS NULL OR (key <> start.key AND NOT key IN [f IN found | f.key])
+WITH start, found, fk,
+     CASE WHEN key = start.key OR key IN [f IN found | f.key] THEN null ELSE key END AS key
 WITH start, found, key, count(DISTINCT fk) AS links
 WITH start, found, collect(CASE WHEN key IS NULL THEN null ELSE {key: key, hop: 2, links: links} END) AS ring2
 WITH start, found + ring2 AS found, [f IN ring2 | f.key] AS ring
@@ -46,8 +47,8 @@ OPTIONAL MATCH (f:Person {key: fk})<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT|MEMBER_
 WITH start, found, fk, via_relation, collect(n.key) AS via_shared
 WITH start, found, fk, via_relation + via_shared AS linked
 UNWIND CASE WHEN size(linked) = 0 THEN [null] ELSE linked END AS key
-WITH start, found, fk, key
-WHERE key IS NULL OR (key <> start.key AND NOT key IN [f IN found | f.key])
+WITH start, found, fk,
+     CASE WHEN key = start.key OR key IN [f IN found | f.key] THEN null ELSE key END AS key
 WITH start, found, key, count(DISTINCT fk) AS links
 WITH found, collect(CASE WHEN key IS NULL THEN null ELSE {key: key, hop: 3, links: links} END) AS ring3
 UNWIND found + ring3 AS f

@@ -516,6 +516,10 @@ def test_within_k_hops(graph, library):
     rows = run(graph, library, "within-k-hops", person="P2", k=2)
     assert [(r["person"], r["hop"]) for r in rows] == [("P1", 1), ("P3", 1), ("P4", 1), ("P6", 2)]
     assert run(graph, library, "within-k-hops", person="P5", k=3) == []
+    # From Dan: Ben (ad2) and Fay (partner) in ring 1; Amy and Cara via Ben in ring 2; ring 3 finds
+    # no one new, which must not empty the result.
+    rows = run(graph, library, "within-k-hops", person="P4", k=3)
+    assert [(r["person"], r["hop"]) for r in rows] == [("P2", 1), ("P6", 1), ("P1", 2), ("P3", 2)]
 
 
 # -- the CLI ------------------------------------------------------------------------------
