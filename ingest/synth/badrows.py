@@ -30,7 +30,11 @@ BAD_KINDS = ("wrong_column_count", "bad_date", "invalid_nhs_number", "encoding_e
 
 
 def _kinds(f: ExtractFile) -> list[str]:
-    kinds = ["bad_date", "encoding_error", "blank_line", "duplicate_row"]
+    kinds = ["blank_line", "duplicate_row"]
+    if f.date_columns:
+        kinds.insert(0, "bad_date")
+    if f.name_column:
+        kinds.insert(0, "encoding_error")
     if f.header is not None:
         kinds.insert(0, "wrong_column_count")
     if f.nhs_column:
@@ -70,6 +74,8 @@ def render_lines(f: ExtractFile, rate: float, rng: random.Random,
     kinds = _kinds(f)
     bad_date = DATE_FORMATS[f.date_format][1]
     file_name = f"extracts/{f.name}"
+    if f.mapping == "agencies":  # reference data every other source depends on: kept clean
+        rate = 0.0
     for row in f.rows:
         if rate <= 0 or rng.random() >= rate:
             lines.append(encode_line(f, _to_text(f, row)))
