@@ -12,7 +12,8 @@ Comparisons (each level's weight is learnt, never hand-set):
   only, else. A model link never joins
   records whose given names fall in "else" (twins, siblings): see pipeline.
 - ``family_name``: exact (term-frequency adjusted), Jaro-Winkler >= 0.92, same
-  Soundex, one part of a double-barrelled name, swapped with the given name, else.
+  Soundex, one part of a double-barrelled name, swapped with the given name
+  (weight fixed at 0: the given-name comparison already counts the swap), else.
 - ``dob``: exact (a real date), exact on a 01/01 date, day and month
   transposed, one side a 01/01 default in the same year, one typo, same year
   and month, within 5 years, more than 5 years apart (a parent and a child
@@ -37,7 +38,7 @@ import pandas as pd
 
 __all__ = ["MODEL_COLUMNS", "COMPARISON_FIELDS", "build_settings", "TrainedModel", "train_and_predict",
            "predict_with_model", "level_labels", "DEFAULT_MODEL_FILE", "load_default_model",
-           "save_default_model"]
+           "save_default_model", "fill_unobserved"]
 
 # A model trained on the synthetic population (bench/bench_resolve.py --update-default-model),
 # used when a store holds too few records to train on.
@@ -103,7 +104,12 @@ COMPARISONS: list[dict[str, Any]] = [
             _level("jaro_winkler_similarity(family_l, family_r) >= 0.92", "very similar"),
             _level("family_soundex_l = family_soundex_r", "sounds alike"),
             _level("list_has_any(family_parts_l, family_parts_r)", "shares one part"),
-            _level("given_l = family_r AND family_l = given_r", "given and family names swapped"),
+            # The given-name comparison weighs a swap; here it counts for nothing
+            # either way, so one fact is not counted twice.
+            {"sql_condition": "given_l = family_r AND family_l = given_r",
+             "label_for_charts": "given and family names swapped (weighed under given name)",
+             "m_probability": 0.001, "u_probability": 0.001,
+             "fix_m_probability": True, "fix_u_probability": True},
             _ELSE,
         ],
     },
@@ -265,11 +271,35 @@ def train_and_predict(table: pd.DataFrame, id_pairs: pd.DataFrame, *, floor: flo
     linker.training.estimate_parameters_using_expectation_maximisation(
         "l.given = r.given AND l.family = r.family", estimate_without_term_frequencies=True)
 
+    settings = fill_unobserved(linker.misc.save_model_to_json(None), u_max_pairs)
+    linker = Linker(sdf, settings, log_level=None)
     predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     pairs = predictions.as_pandas_dataframe()
     settings = linker.misc.save_model_to_json(None)
     con.close()
     return TrainedModel(settings=settings, pairs=pairs, recall_of_deterministic_rule=recall)
+
+
+def fill_unobserved(settings: dict[str, Any], u_pairs: float) -> dict[str, Any]:
+    """Give levels that training never observed principled values instead of Splink's
+    position-based defaults.
+
+    A level never seen among ``u_pairs`` random pairs gets u = 1 / u_pairs (the
+    most it could be, roughly); a level EM never saw among matches gets m = u,
+    i.e. a weight of 0: no evidence either way.
+    """
+    floor = 1.0 / max(float(u_pairs), 1.0)
+    for comp in settings["comparisons"]:
+        for level in comp["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            u = level.get("u_probability")
+            if not isinstance(u, (int, float)) or u <= 0:
+                level["u_probability"] = u = floor
+            m = level.get("m_probability")
+            if not isinstance(m, (int, float)) or m <= 0:
+                level["m_probability"] = u
+    return settings
 
 
 def predict_with_model(table: pd.DataFrame, bundled: dict[str, Any], *, floor: float,
