@@ -447,6 +447,35 @@ def test_cli_run_review_decide_explain_export(tmp_path):
     assert result.exit_code == 2 and "review_low" in result.output
 
 
+@pytest.mark.parametrize("min_records_to_train", [1000, 300], ids=["bundled-model", "trained"])
+def test_synthetic_extracts_resolve_against_truth(tmp_path, min_records_to_train):
+    """All ten synthetic agency formats, ingested with their mappings, resolved and scored."""
+    from mashgraph.ingest.jobs import run_job
+    from mashgraph.ingest.synth import generate
+
+    generate(tmp_path / "synth", 1000, 3)
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        job = run_job(store, tmp_path / "synth" / "job.yml", quarantine_dir=tmp_path / "q")
+        assert not [s.name for s in job.sources if s.failed]
+        report = resolve_records(store, ResolveSettings(model_dir=str(tmp_path / "models"),
+                                                        min_records_to_train=min_records_to_train))
+        assignment = {k: v["person"] for k, v in _assignments(store).items()}
+    assert report.model_source.startswith("trained" if min_records_to_train == 300 else "bundled")
+    with (tmp_path / "synth" / "truth" / "records.csv").open(newline="") as fh:
+        truth = {row["record_key"]: row["true_person_id"] for row in csv.DictReader(fh)}
+    assert set(truth) == set(assignment)
+
+    def pairs(mapping):
+        groups = defaultdict(list)
+        for record, who in mapping.items():
+            groups[who].append(record)
+        return {(x, y) for g in groups.values() for x in g for y in g if x < y}
+
+    true_pairs, found = pairs(truth), pairs(assignment)
+    assert len(found & true_pairs) / len(found) >= 0.99
+    assert len(found & true_pairs) / len(true_pairs) >= 0.95
+
+
 def test_resolve_on_every_backend(store, tmp_path):
     """The same small run on each available store (embedded always; Neo4j when NEO4J_URI is set)."""
     rows = _planted()
