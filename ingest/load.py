@@ -174,20 +174,9 @@ class _Op:
         # key -> signature of what was last queued for it in this run (see LoadPlan.add_row).
         self.sent: dict[Any, Any] = {}
 
-    def signature(self, get: Callable[[str], Any]) -> Any:
-        values = []
-        for fname in self.sig_fields:
-            value = get(fname)
-            values.append(tuple(value) if value.__class__ is list else value)
-        return tuple(values)
-
     def values(self, get: Callable[[str], Any]) -> dict[str, Any]:
         """The statement row for this op (without its key): ``{"p": {...}, <date props>}``."""
-        p: dict[str, Any] = {}
-        for prop, fname in self.plain:
-            value = get(fname)
-            if value is not INVALID:
-                p[prop] = value
+        p = {prop: value for prop, fname in self.plain if (value := get(fname)) is not INVALID}
         if self.literals:
             p.update(self.literals)
         for prop, tmpl in self.templates:
@@ -222,6 +211,7 @@ class _EdgeOp(_Op):
         super().__init__(edge, cypher, full, dates)
         self.start = edge.start
         self.end = edge.end
+        self.start_index = self.end_index = 0
 
 
 @dataclass
@@ -257,11 +247,14 @@ class LoadPlan:
             cypher = NODE_MERGE_CYPHER[node.label] if full else NODE_KEY_CYPHER[node.label]
             self.node_ops.append(_NodeOp(alias, node, cypher, full, DATE_PROPS.get(node.label, ())))
         self.edge_ops: list[_EdgeOp] = []
+        index = {op.alias: i for i, op in enumerate(self.node_ops)}
         for edge in mapping.edges:
             name = edge_name(mapping.nodes[edge.start].label, edge.type, mapping.nodes[edge.end].label)
             full = bool(edge.props)
-            self.edge_ops.append(_EdgeOp(edge, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name],
-                                         full, DATE_PROPS.get(edge.type, ())))
+            op = _EdgeOp(edge, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name],
+                         full, DATE_PROPS.get(edge.type, ()))
+            op.start_index, op.end_index = index[edge.start], index[edge.end]
+            self.edge_ops.append(op)
 
     def new_batch(self) -> Batch:
         return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
@@ -281,18 +274,19 @@ class LoadPlan:
         start with an empty memory.)
         """
         get = row.get
-        keys: dict[str, list[str]] = {}
-        for op in self.node_ops:
+        found: list[tuple[_NodeOp, list[str]]] = []
+        keys: list[list[str] | None] = [None] * len(self.node_ops)
+        for i, op in enumerate(self.node_ops):
             if op.conditional and not op.spec.applies(row):
                 continue
             if op.each is not None:
                 items = get(op.each)
                 if items:
-                    if op.key_field is not None:
-                        keys[op.alias] = items
-                    else:
+                    if op.key_field is None:
                         fmt = op.key_text.format_map
-                        keys[op.alias] = [fmt({**row, op.each: item}) for item in items]
+                        items = [fmt({**row, op.each: item}) for item in items]
+                    keys[i] = items
+                    found.append((op, items))
                 continue
             if op.key_field is not None:
                 key = get(op.key_field)
@@ -308,12 +302,10 @@ class LoadPlan:
                 missing = next(f for f in op.key_fields if is_empty(get(f)))
                 return Problem(missing, "missing_key",
                                f"{missing} is empty, so the {op.label} node ({op.key_text}) has no key")
-            keys[op.alias] = [key]
+            keys[i] = [key]
+            found.append((op, keys[i]))
         nodes = batch.nodes
-        for op in self.node_ops:
-            node_keys = keys.get(op.alias)
-            if not node_keys:
-                continue
+        for op, node_keys in found:
             target = nodes[op.alias]
             sent = op.sent
             if not op.full:
@@ -322,7 +314,7 @@ class LoadPlan:
                         sent[k] = True
                         target[k] = {"k": k}
                 continue
-            sig = op.signature(get)
+            sig = tuple(map(get, op.sig_fields))
             for k in node_keys:
                 if sent.get(k) == sig:
                     continue
@@ -333,14 +325,14 @@ class LoadPlan:
                 values["k"] = k
                 _merge_into(target, k, values, op.dates)
         for op, target in zip(self.edge_ops, batch.edges):
-            starts = keys.get(op.start)
+            starts = keys[op.start_index]
             if not starts:
                 continue
-            ends = keys.get(op.end)
+            ends = keys[op.end_index]
             if not ends:
                 continue
             sent = op.sent
-            sig = op.signature(get) if op.full else True
+            sig = tuple(map(get, op.sig_fields)) if op.full else True
             for a in starts:
                 for b in ends:
                     if sent.get((a, b)) == sig:
