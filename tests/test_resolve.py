@@ -446,6 +446,11 @@ def test_cli_run_review_decide_explain_export(tmp_path):
     result = runner.invoke(cli, ["--db", db, "resolve", "run", "--threshold", "0.3"])
     assert result.exit_code == 2 and "review_low" in result.output
 
+    # bare `mashgraph resolve` is `resolve run`; the stored decision is applied, not ignored
+    result = runner.invoke(cli, ["--db", db, "resolve"])
+    assert result.exit_code == 0, result.output
+    assert "records ->" in result.output and "0 decisions ignored" in result.output
+
 
 @pytest.mark.parametrize("min_records_to_train", [1000, 300], ids=["bundled-model", "trained"])
 def test_synthetic_extracts_resolve_against_truth(tmp_path, min_records_to_train):

@@ -308,7 +308,7 @@ def predict_with_model(table: pd.DataFrame, bundled: dict[str, Any], *, floor: f
 
     Used for stores too small to train on. The prior (probability that two
     random records match) is rescaled to this store's size: with about the same
-    number of records per person, it falls as 1/records. Term-frequency
+    number of records per person, it falls as 1/records (capped at 0.01). Term-frequency
     adjustments are off unless asked for: frequencies counted in a handful of
     records mean nothing.
     """
@@ -321,7 +321,9 @@ def predict_with_model(table: pd.DataFrame, bundled: dict[str, Any], *, floor: f
     model = copy.deepcopy(bundled["model"])
     lam = float(model["probability_two_random_records_match"])
     scaled = lam * int(bundled["trained_on_records"]) / max(len(table), 2)
-    model["probability_two_random_records_match"] = min(0.5, max(lam, scaled))
+    # Capped at 1 in 100: in a store of a few dozen records the rescaled prior would
+    # otherwise let agreeing names alone decide.
+    model["probability_two_random_records_match"] = min(0.01, max(lam, scaled))
     if not term_frequencies:
         for comp in model["comparisons"]:
             for level in comp["comparison_levels"]:

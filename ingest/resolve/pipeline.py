@@ -91,7 +91,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) -> ResolveReport:
+def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -> ResolveReport:
     """Link every ``Record`` in ``store`` to a ``Person`` and write the result.
 
     Steps: read records; exact links on shared valid strong identifiers; a Splink
@@ -102,7 +102,10 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     ``ResolveRun`` node are written and stale links removed. Idempotent: a
     second run on the same records changes no key.
     """
-    settings = settings or ResolveSettings()
+    if not isinstance(settings, ResolveSettings):
+        # None, or the application's Settings (its store options are already in
+        # ``store``): resolve with the documented defaults.
+        settings = ResolveSettings()
     started = _now()
     clock = time.perf_counter()
     run = "resolve-" + started.strftime("%Y%m%dT%H%M%S%fZ")
