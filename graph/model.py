@@ -11,7 +11,7 @@ __all__ = ["LABELS", "INDEXED", "FULLTEXT", "SchemaSpec", "SCHEMA"]
 
 LABELS: tuple[str, ...] = (
     "Agency", "Record", "Person", "Household", "Address", "Referral",
-    "Incident", "Episode", "Concern", "IngestRun", "MatchDecision",
+    "Incident", "Episode", "Concern", "IngestRun", "MatchDecision", "ResolveRun", "ReviewPair",
 )
 
 # Lookup properties that saved queries, ingestion and resolution filter on.
