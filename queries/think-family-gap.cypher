@@ -15,25 +15,28 @@
 // tags: [patterns, think-family, adults]
 // returns: table
 MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
+MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
 WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until) AND v.dob <= d - duration({years: 18})
 WITH v, x, d, collect(ac.key) AS risks
+WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
-WITH v, x, d, risks, collect(DISTINCT c1) AS via_household
+WITH v, concerns, collect(DISTINCT c1) AS via_household
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
-WHERE (l1.from IS NULL OR l1.from <= d) AND (l1.to IS NULL OR l1.to >= d)
-  AND (l2.from IS NULL OR l2.from <= d) AND (l2.to IS NULL OR l2.to >= d)
-WITH v, x, d, risks, via_household, collect(DISTINCT c2) AS via_address
-WITH v, x, d, risks, via_household + via_address AS others
+WITH v, concerns, via_household, collect({c: c2, f1: l1.from, t1: l1.to, f2: l2.from, t2: l2.to}) AS via_address
+UNWIND concerns AS k
+WITH v, k, via_household + [m IN via_address
+       WHERE (m.f1 IS NULL OR m.f1 <= k.d) AND (m.t1 IS NULL OR m.t1 >= k.d)
+         AND (m.f2 IS NULL OR m.f2 <= k.d) AND (m.t2 IS NULL OR m.t2 >= k.d) | m.c] AS others
 UNWIND others AS c
-WITH DISTINCT v, x, d, risks, c
-WHERE c <> v AND c.dob <= d AND c.dob > d - duration({years: 18})
-WITH v, x, d, risks, c,
+WITH DISTINCT v, k, c
+WHERE c <> v AND c.dob <= k.d AND c.dob > k.d - duration({years: 18})
+WITH v, k, c,
      [(c)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency)
-      WHERE r.date >= d - duration({months: $window_months}) AND r.date <= d + duration({months: $window_months}) | r.key] AS referrals
+      WHERE r.date >= k.d - duration({months: $window_months}) AND r.date <= k.d + duration({months: $window_months}) | r.key] AS referrals
 WHERE size(referrals) = 0
-WITH v, c, x, d, risks ORDER BY v.key, c.key, d DESC, x.key
-WITH v, c, collect({x: x.key, d: d, risks: risks})[0] AS latest
+WITH v, c, k ORDER BY v.key, c.key, k.d DESC, k.x
+WITH v, c, collect(k)[0] AS latest
 RETURN v.key AS person, v.display_name AS name, latest.d AS concern_date, latest.x AS concern,
        latest.risks AS risk_types, c.key AS child, c.display_name AS child_name, c.dob AS child_dob
 ORDER BY concern_date DESC, person, child
