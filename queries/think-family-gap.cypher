@@ -15,7 +15,6 @@
 // tags: [patterns, think-family, adults]
 // returns: table
 MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
-MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
 WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until) AND v.dob <= d - duration({years: 18})
 WITH v, x, d, collect(ac.key) AS risks
