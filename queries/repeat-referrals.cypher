@@ -16,12 +16,11 @@
 //   limit: {type: int, default: 200, help: most people to list}
 // tags: [referrals, weekly]
 // returns: table
-MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)
-WHERE r.date >= date($since) AND r.date <= date($until) AND (r)-[:TO]->(:Agency)
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency)
+WHERE r.date >= date($since) AND r.date <= date($until)
 WITH DISTINCT p, r
-MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(earlier:Referral)
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(earlier:Referral)-[:TO]->(:Agency)
 WHERE earlier.date < r.date AND earlier.date >= r.date - duration({months: $window_months})
-  AND (earlier)-[:TO]->(:Agency)
 WITH DISTINCT p, r
 WITH p, count(r) AS repeats, min(r.date) AS first_repeat, max(r.date) AS last_repeat
 WHERE repeats >= $min_repeats
