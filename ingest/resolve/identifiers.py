@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..validate import nhs_number_is_valid
+
 __all__ = ["STRONG_IDENTIFIERS", "IDENTIFIER_LABELS", "normalise_identifier", "nhs_check_digit_ok",
            "is_conflict_scope"]
 
@@ -40,15 +42,8 @@ _NI = re.compile(r"^[A-Z]{2}\d{6}[A-D]$")
 _PNC = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
 
 
-def nhs_check_digit_ok(digits: str) -> bool:
-    """True when a 10-digit NHS number's last digit is its modulus-11 check digit."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
+# One implementation of the modulus-11 check, shared with ingestion's validation.
+nhs_check_digit_ok = nhs_number_is_valid
 
 
 def normalise_identifier(kind: str, value: Any) -> str | None:
