@@ -599,3 +599,25 @@ def test_every_setting_is_documented_in_docs_settings_md():
 
 def test_queries_dir_is_the_package_folder():
     assert QUERIES_DIR == ROOT / "queries"
+
+
+def test_the_person_page_and_the_saved_queries_agree_on_knows_and_fragmentation(graph, library):
+    # DESIGN.md: one definition of "knows", "involved" and fragmentation everywhere. The
+    # person page computes it in Python (graph/explore.py), the saved queries in Cypher.
+    from mashgraph.graph.explore import person_profile
+
+    scores = {r["person"]: r["fragmentation"]
+              for r in run(graph, library, "fragmentation-persons", min_agencies=1)}
+    assert set(scores) == {"P1", "P2", "P3"}  # Dan, Eve and Fay have no concerns raised about them
+    for person in ("P1", "P2", "P3", "P4", "P5", "P6"):
+        gap = person_profile(graph, person).gap
+        if person not in scores:
+            assert gap.fragmentation is None, person
+            continue
+        assert gap.fragmentation == pytest.approx(scores[person]), person
+        rows = run(graph, library, "who-knows-what", person=person)
+        unknown = {(r["concern"], r["agency"]) for r in rows if r["works_with"] and not r["knows"]}
+        assert unknown == {(c, a) for c, agencies in gap.missing.items() for a in agencies}, person
+    # Amy by hand (test_fragmentation_persons): 5 of 12 pairs unknown.
+    assert person_profile(graph, "P1").gap.missing == {
+        "3A": ["health", "school"], "10A": ["csc", "health"], "16A": ["police"]}
