@@ -315,6 +315,12 @@ def test_cli_writes_a_data_set(tmp_path: Path) -> None:
     assert (tmp_path / "truth" / "records.csv").exists()
     bad = CliRunner().invoke(cli, ["synth", "--people", "10", "--out", str(tmp_path / "x"), "--rate", "typo"])
     assert bad.exit_code != 0 and "NAME=NUMBER" in bad.output
+    # An output folder that cannot be made is one line naming it, not a traceback.
+    (tmp_path / "a-file").write_text("not a folder")
+    blocked = CliRunner().invoke(cli, ["synth", "--people", "10", "--out", str(tmp_path / "a-file" / "out")])
+    assert blocked.exit_code == 2, blocked.output
+    assert f"cannot write the output directory {tmp_path / 'a-file' / 'out'}" in blocked.output
+    assert "Traceback" not in blocked.output
 
 
 def test_committed_fixture_matches_generator(tmp_path: Path) -> None:

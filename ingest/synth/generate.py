@@ -125,10 +125,14 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
         raise ConfigError(str(err)) from None
     out = Path(out_dir)
     extracts, truth = out / "extracts", out / "truth"
-    for folder in (extracts, truth):
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+    try:
+        for folder in (extracts, truth):
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+    except OSError as err:
+        raise ConfigError(f"cannot write the output directory {out}: {err.strerror or err}",
+                          hint="choose a writable folder with --out") from None
 
     world = World(seed, authorities, cfg)
     population.build_population(world, people)
