@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import ipaddress
 import json
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -47,7 +46,7 @@ def _run_server(app: Any, host: str, port: int) -> None:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the web explorer.
@@ -170,16 +169,6 @@ def users_disable(settings: Settings, name: str, enable: bool) -> None:
 # -- demo ------------------------------------------------------------------------------
 
 
-def _optional(module: str, attr: str) -> tuple[Callable[..., Any] | None, str]:
-    """``module.attr`` if it can be imported, else None and why not."""
-    try:
-        return getattr(importlib.import_module(module), attr), ""
-    except ImportError as err:
-        return None, f"{module} cannot be imported ({err})"
-    except AttributeError:
-        return None, f"{module} has no {attr}() yet"
-
-
 def _report_lines(report: Any) -> list[str]:
     """A step's report in a few lines: its own ``lines()``, else one line per source, else its counters."""
     if hasattr(report, "lines") and callable(report.lines):
@@ -218,8 +207,9 @@ def _step(title: str) -> None:
               help="How many synthetic people to generate.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the synthetic data.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Prepare everything, print the login, and exit.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True,
+              help="Prepare everything, print the login, and exit (non-zero when a step failed).")
 @click.pass_obj
 def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, port: int, no_serve: bool) -> None:
     """Build a synthetic demo and serve the explorer.
@@ -230,12 +220,19 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
     """
     from ..graph.explore import graph_counts
     from ..graph.store import open_store
+    from ..ingest.jobs import run_job
+    from ..ingest.resolve import resolve_records
+    from ..ingest.synth import generate
     from . import create_app
 
     root = Path(demo_dir).resolve()
     data_dir, graph_dir, users_db = root / "data", root / "graph", root / "mashgraph.sqlite"
     settings = settings.with_overrides(db=str(graph_dir), users_db=str(users_db))
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the demo folder {root}: {err.strerror or err}",
+                          hint="choose a writable folder with --dir") from None
     problems: list[str] = []
     click.echo(f"mashgraph demo in {root}: synthetic data only, {people} people, seed {seed}")
 
@@ -243,11 +240,8 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
     job_file = data_dir / "job.yml"
     marker = data_dir / ".demo-params.json"
     wanted = {"people": people, "seed": seed}
-    generate, why = _optional("mashgraph.ingest.synth", "generate")
     if marker.exists() and job_file.exists() and json.loads(marker.read_text()) == wanted:
         click.echo(f"reusing the data already generated in {data_dir} (same people and seed)")
-    elif generate is None:
-        click.secho(f"skipped: synthetic data generation is not available: {why}", fg="yellow")
     else:
         started = time.monotonic()
         try:
@@ -265,10 +259,7 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
         _step("2. schema and ingestion")
         store.ensure_schema()
         click.echo(f"schema applied to the embedded graph in {graph_dir}")
-        run_job, why = _optional("mashgraph.ingest.jobs", "run_job")
-        if run_job is None:
-            click.secho(f"skipped: ingestion is not available: {why}", fg="yellow")
-        elif not job_file.exists():
+        if not job_file.exists():
             click.secho(f"skipped: no job file {job_file} (no synthetic data was generated)", fg="yellow")
         else:
             started = time.monotonic()
@@ -283,18 +274,14 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
                     click.echo(f"  {line}")
 
         _step("3. identity resolution")
-        resolve_records, why = _optional("mashgraph.ingest.resolve", "resolve_records")
-        if resolve_records is None:
-            click.secho(f"skipped: resolution is not available: {why}", fg="yellow")
+        try:
+            report = resolve_records(store)
+        except Exception as err:  # noqa: BLE001 - a failed step is reported, the demo still serves
+            problems.append(f"resolution failed: {_why(err)}")
+            click.secho(f"failed: {_why(err)}", fg="red")
         else:
-            try:
-                report = resolve_records(store)
-            except Exception as err:  # noqa: BLE001 - a failed step is reported, the demo still serves
-                problems.append(f"resolution failed: {_why(err)}")
-                click.secho(f"failed: {_why(err)}", fg="red")
-            else:
-                for line in _report_lines(report):
-                    click.echo(f"  {line}")
+            for line in _report_lines(report):
+                click.echo(f"  {line}")
 
         counts = graph_counts(store)
         click.echo(f"\nthe graph holds {counts['records']} agency records and {counts['persons']} resolved persons")
@@ -321,6 +308,8 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
         click.secho(f"\nOpen {url}\n  user:     {DEMO_USER}\n  password: {password}\n"
                     "(the password is new on every run and stored only as a hash)", fg="green")
         if no_serve:
+            if problems:
+                sys.exit(1)
             return
         app = create_app({"STORE": store, "MASHGRAPH_DB": settings.db, "MASHGRAPH_USERS_DB": str(users_db)})
         click.echo("Ctrl+C stops the server")
