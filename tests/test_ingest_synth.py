@@ -213,8 +213,7 @@ def test_committed_fixture_set_validates_without_a_single_problem(tmp_path):
     """C's committed set has data-quality defects (typos, default DOBs...) but no malformed rows:
     nothing may be quarantined or warned about, and every row counts."""
     job = FIXTURES / "synth" / "job.yml"
-    if not job.exists():
-        pytest.skip("tests/fixtures/synth is not there")
+    assert job.exists(), "tests/fixtures/synth is committed; regenerate it with `make fixtures`"
     report = run_job(None, job, dry_run=True, quarantine_dir=tmp_path / "q")
     summary = json.loads((FIXTURES / "synth" / "truth" / "summary.json").read_text())["rows"]
     for s in report.sources:

@@ -325,7 +325,6 @@ def test_cli_writes_a_data_set(tmp_path: Path) -> None:
 
 def test_committed_fixture_matches_generator(tmp_path: Path) -> None:
     """tests/fixtures/synth is exactly what `make fixtures` writes (regenerate it if this fails)."""
-    if not FIXTURE.exists():
-        pytest.skip("no committed fixture yet: run `make fixtures`")
+    assert FIXTURE.exists(), "tests/fixtures/synth is committed; regenerate it with `make fixtures`"
     generate(tmp_path, 400, seed=7)
     assert _files_bytes(tmp_path) == _files_bytes(FIXTURE)
