@@ -9,12 +9,14 @@ Per source per run, in the run's quarantine directory:
   every optional field that was emptied because its value was invalid; the
   row itself was loaded.
 
-A file is created only when there is something to write into it.
+A file is created only when there is something to write into it, readable by
+its owner only (mode 0600): it holds rows of personal data as the agency sent them.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,7 +39,9 @@ class _LazyCsv:
     def write(self, values: list[Any]) -> None:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w", encoding="utf-8", newline="")
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # also when the file was already there
+            self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._fh)
             self._writer.writerow(self._header)
         self._writer.writerow(values)

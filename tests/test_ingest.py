@@ -234,6 +234,9 @@ def test_people_load_quarantine_warnings_and_conservation(embedded_store, tmp_pa
     assert q[1].startswith("people.csv,4,record_id,missing_required,")
     assert q[2].startswith("people.csv,5,,wrong_column_count,") and q[2].endswith('"3,police,Too,Many,,,,,,,,,extra"')
     w = (tmp_path / "q" / "people.warnings.csv").read_text().splitlines()
+    # Rejected rows are personal data as sent: owner-only files.
+    assert {(tmp_path / "q" / f"people.{kind}.csv").stat().st_mode & 0o777
+            for kind in ("quarantine", "warnings")} == {0o600}
     assert w[1].startswith("people.csv,3,nhs_number,invalid_nhs_number,")
     run = embedded_store.read("MATCH (r:IngestRun) RETURN r.status, r.read, r.loaded, r.quarantined, r.warnings").rows
     assert run == [["complete", 4, 2, 2, 1]]
