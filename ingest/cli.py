@@ -128,6 +128,8 @@ def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, sou
     if mapping is None and len(paths) != 1:
         raise ConfigError(f"one job file expected, got {len(paths)} paths",
                           hint="to load files with one mapping, add --mapping NAME")
+    if report_file is not None:  # before loading anything, not after an hour's run
+        _writable_parent(report_file, "report")
     tty = sys.stderr.isatty()
     progress = _Progress(sys.stderr if tty else sys.stdout, tty, log_every)
     if dry_run:
@@ -147,11 +149,22 @@ def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, sou
         click.secho(f"{s.name}: quarantined {s.quarantine_share:.1%} of its rows, above the limit "
                     f"{report.max_quarantine_share:.1%}", fg="red", err=True)
     if report_file is not None:
-        report_file.parent.mkdir(parents=True, exist_ok=True)
-        report_file.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        try:
+            report_file.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"cannot write the report {report_file}: {err.strerror or err}",
+                              hint="choose a writable path with --report") from None
     code = report.exit_code()
     if code:
         sys.exit(code)
+
+
+def _writable_parent(path: Path, what: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the folder of the {what} {path}: {err.strerror or err}",
+                          hint=f"choose a writable path with --{what}") from None
 
 
 def _run(store: Any, paths: tuple[Path, ...], mapping: str | None, source_name: str | None,

@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import ConfigError
 from .validate import Problem
 
 __all__ = ["QUARANTINE_COLUMNS", "WARNING_COLUMNS", "ProblemLog"]
@@ -38,8 +39,13 @@ class _LazyCsv:
 
     def write(self, values: list[Any]) -> None:
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            except OSError as err:
+                raise ConfigError(f"cannot write the quarantine file {self.path}: {err.strerror or err}",
+                                  hint="choose a writable folder with --quarantine-dir or the job's "
+                                       "quarantine_dir") from None
             os.fchmod(fd, 0o600)  # also when the file was already there
             self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._fh)

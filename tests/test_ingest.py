@@ -364,3 +364,13 @@ def test_cli_mapping_report_exit_codes_and_dry_run(tmp_path):
     assert res.exit_code == 2 and "job file" in res.output
     res = runner.invoke(cli, ["ingest", "--list-mappings"])
     assert "people" in res.output.split()
+    # Unwritable report or quarantine paths: one line naming the path, no traceback.
+    (tmp_path / "a-file").write_text("not a folder")
+    blocked = tmp_path / "a-file" / "sub"
+    res = runner.invoke(cli, ["--db", str(db), "ingest", "--mapping", "people", str(f),
+                              "--report", str(blocked / "r.json")])
+    assert res.exit_code == 2 and f"cannot create the folder of the report {blocked / 'r.json'}" in res.output
+    res = runner.invoke(cli, ["--db", str(db), "ingest", "--force", "--mapping", "people", str(f),
+                              "--quarantine-dir", str(blocked)])
+    assert res.exit_code == EXIT_SOURCE_FAILED and "cannot write the quarantine file" in res.output, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)

@@ -300,6 +300,9 @@ def test_export_writes_every_record(resolved):
     assert all(0.0 < float(r["probability"]) <= 1.0 for r in rows)
     with pytest.raises(ConfigError):
         export_assignments(store, tmp / "assignments.txt")
+    (tmp / "a-file").write_text("not a folder")
+    with pytest.raises(ConfigError, match="cannot write the export file"):
+        export_assignments(store, tmp / "a-file" / "assignments.csv")
 
 
 def test_review_band_lists_uncertain_pairs(resolved):

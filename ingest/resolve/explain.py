@@ -51,13 +51,17 @@ def export_assignments(store: GraphStore, out: str | Path) -> int:
     if path.suffix.lower() != ".csv":
         raise ConfigError(f"export file {path} must end in .csv", hint="use --out assignments.csv")
     result = store.read(EXPORT_CYPHER, timeout=store.settings.max_query_timeout_ms / 1000)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(EXPORT_COLUMNS)
-        for record_key, person_key, probability in result.rows:
-            writer.writerow([record_key, person_key or "",
-                             "" if probability is None else f"{float(probability):.6f}"])
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(EXPORT_COLUMNS)
+            for record_key, person_key, probability in result.rows:
+                writer.writerow([record_key, person_key or "",
+                                 "" if probability is None else f"{float(probability):.6f}"])
+        tmp.replace(path)
+    except OSError as err:
+        raise ConfigError(f"cannot write the export file {path}: {err.strerror or err}",
+                          hint="choose a writable path with --out") from None
     return len(result.rows)
