@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from mashgraph.cli import cli
@@ -62,6 +63,21 @@ def test_unknown_store_scheme_is_a_config_error(tmp_path):
     result = CliRunner().invoke(cli, ["--db", "ftp://x", "cypher", "RETURN 1"])
     assert result.exit_code == 2
     assert "unknown graph store URL scheme" in result.output
+
+
+@pytest.mark.parametrize("url, words", [
+    ("bolt://127.0.0.1:1", "error: Neo4j at bolt://127.0.0.1:1 is not reachable"),
+    ("neo4j://127.0.0.1:1", "error: Neo4j at neo4j://127.0.0.1:1 is not reachable"),
+    ("redis://127.0.0.1:1", "error: cannot reach FalkorDB at redis://127.0.0.1:1"),
+])
+def test_an_unreachable_server_is_one_line_on_stderr(url, words):
+    # Port 1 on this machine: refused at once, nothing leaves the machine. Neither the
+    # driver's own log records nor a traceback may reach the user, only our one line.
+    proc = subprocess.run([sys.executable, "-m", "mashgraph", "--db", url, "cypher", "RETURN 1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(words), proc.stderr
 
 
 def test_every_subcommand_and_option_is_documented():

@@ -17,6 +17,7 @@ all of them as Neo4j Cypher 5.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Callable
 
@@ -42,6 +43,11 @@ SHOW_CONSTRAINTS_CYPHER = (
     "RETURN 'constraint' AS kind, labelsOrTypes AS labels, properties, type AS types")
 
 _EXPLAIN = "EXPLAIN "
+
+# The driver logs a failed connection at WARNING; with no logging configured, Python's
+# last-resort handler printed it raw above our one-line error. The error reaches the user
+# through _translate; an application that configures logging still sees the driver's records.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 def _snake(label: str) -> str:
