@@ -81,4 +81,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
                     f"{name}={env[name]!r} is not a valid {type(getattr(base, f.name)).__name__}",
                     hint=f"set {name} to a number or unset it",
                 ) from None
+            # Every number is a count, a size or a timeout: 0 or less would fail later, obscurely.
+            if type(values[f.name]) is int and values[f.name] < 1:
+                raise ConfigError(f"{name}={env[name]!r} must be 1 or more",
+                                  hint=f"set {name} to a positive whole number or unset it")
     return replace(base, **values).with_overrides(**overrides)
