@@ -33,7 +33,7 @@ def parse_cli_params(pairs: tuple[str, ...]) -> dict[str, object]:
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
               help="A query parameter; VALUE is JSON if it parses, else text. Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--timeout", type=float, default=None, help="Seconds before the engine stops the query.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds before the engine stops the query.")
 @click.pass_obj
 def cypher(settings: Settings, statement: str, params: tuple[str, ...], fmt: str,
            timeout: float | None) -> None:

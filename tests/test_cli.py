@@ -59,6 +59,11 @@ def test_bad_param_syntax_is_a_clear_error(tmp_path):
     assert "is not NAME=VALUE" in result.output
 
 
+def test_a_timeout_must_be_positive(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g"), "cypher", "RETURN 1", "--timeout", "-1"])
+    assert result.exit_code == 2 and "--timeout" in result.output
+
+
 def test_unknown_store_scheme_is_a_config_error(tmp_path):
     result = CliRunner().invoke(cli, ["--db", "ftp://x", "cypher", "RETURN 1"])
     assert result.exit_code == 2
