@@ -16,10 +16,10 @@ its owner only (mode 0600): it holds rows of personal data as the agency sent th
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import IO, Any
 
+from .private_files import open_private
 from ..errors import ConfigError
 from .validate import Problem
 
@@ -40,14 +40,11 @@ class _LazyCsv:
     def write(self, values: list[Any]) -> None:
         if self._writer is None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                self._fh = open_private(self.path)
             except OSError as err:
                 raise ConfigError(f"cannot write the quarantine file {self.path}: {err.strerror or err}",
                                   hint="choose a writable folder with --quarantine-dir or the job's "
                                        "quarantine_dir") from None
-            os.fchmod(fd, 0o600)  # also when the file was already there
-            self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._fh)
             self._writer.writerow(self._header)
         self._writer.writerow(values)

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from ..private_files import open_private
 from ...errors import ConfigError, ValidationError
 from ...graph.store import GraphStore
 from .evidence import render
@@ -53,8 +54,7 @@ def export_assignments(store: GraphStore, out: str | Path) -> int:
     result = store.read(EXPORT_CYPHER, timeout=store.settings.max_query_timeout_ms / 1000)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
+        with open_private(tmp) as fh:
             writer = csv.writer(fh)
             writer.writerow(EXPORT_COLUMNS)
             for record_key, person_key, probability in result.rows:

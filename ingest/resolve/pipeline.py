@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ..private_files import open_private
 from ...graph.store import GraphStore
 from . import evidence as ev
 from .cluster import ConstrainedClusters, assign_person_keys
@@ -280,7 +281,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -
         model_dir.mkdir(parents=True, exist_ok=True)
         model_path = model_dir / f"{run}.json"
         tmp = model_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(model_settings, indent=1, default=str), encoding="utf-8")
+        with open_private(tmp) as fh:
+            fh.write(json.dumps(model_settings, indent=1, default=str))
         os.replace(tmp, model_path)
         report.model_path = str(model_path)
     report.review_pairs = len(review)
