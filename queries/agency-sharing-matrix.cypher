@@ -9,23 +9,22 @@
 //   (always hears). The pairs that share least are listed first. Read a row
 //   as "of the concerns <raised_by> raised about people both agencies work
 //   with, <known_to> knew of <shared>".
+//   The figures are worked out once after each resolution of identities
+//   (the analytics step, graph/analytics.py) and stored on the graph, so
+//   they describe the graph as it was at the last resolution run.
 // params:
 //   min_concerns: {type: int, default: 1, help: only pairs where the first agency raised at least this many concerns about shared people}
 // tags: [fragmentation, agencies, weekly]
 // returns: table
-MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
-WITH p, collect(DISTINCT a.key) AS involved
-WHERE size(involved) >= 2
-MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
-WITH p, involved, c, x
-OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
-OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
-WITH p, involved, c, collect(DISTINCT raiser.key) AS raisers, collect(DISTINCT told.key) AS told_keys
-WITH p, involved, c, raisers, raisers + told_keys AS knowers
-UNWIND [r IN raisers WHERE r IN involved] AS raised_by
-UNWIND [b IN involved WHERE b <> raised_by] AS known_to
+MATCH (p:Person)
+WHERE size(p.frag_involved) >= 2 AND size(p.frag_raised) > 0
+UNWIND p.frag_raised AS entry
+WITH p, split(entry, '|') AS parts
+WITH p, parts[0] AS concern, parts[1] AS raised_by
+WHERE raised_by IN p.frag_involved
+UNWIND [b IN p.frag_involved WHERE b <> raised_by] AS known_to
 WITH raised_by, known_to, count(*) AS concerns, count(DISTINCT p) AS people,
-     toInteger(sum(CASE WHEN known_to IN knowers THEN 1 ELSE 0 END)) AS known
+     toInteger(sum(CASE WHEN (concern + '|' + known_to) IN p.frag_known THEN 1 ELSE 0 END)) AS known
 WHERE concerns >= $min_concerns
 RETURN raised_by, known_to, people, concerns, known, toFloat(known) / concerns AS shared
 ORDER BY shared, concerns DESC, raised_by, known_to

@@ -8,6 +8,9 @@
 //   unknown pairs, from 0 (every agency knows every concern) to 1. A household
 //   where different agencies each hold one piece of the picture scores high.
 //   Households are listed with the highest score first.
+//   The figures are worked out once after each resolution of identities
+//   (the analytics step, graph/analytics.py) and stored on the graph, so
+//   they describe the graph as it was at the last resolution run.
 // params:
 //   min_members: {type: int, default: 2, help: only households with at least this many resolved members}
 //   min_agencies: {type: int, default: 2, help: only households known to at least this many agencies}
@@ -15,26 +18,11 @@
 //   limit: {type: int, default: 100, help: most households to list}
 // tags: [fragmentation, household, weekly]
 // returns: table
-MATCH (h:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
-WITH h, collect(DISTINCT p) AS members
-WHERE size(members) >= $min_members
-UNWIND members AS p
-MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
-WITH h, members, collect(DISTINCT a.key) AS involved
-WHERE size(involved) >= $min_agencies
-UNWIND members AS p
-MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
-WITH h, members, involved, c, x
-// Two directed expansions cost FalkorDB far less than one undirected one over five types.
-OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
-OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
-WITH h, members, involved, c, collect(DISTINCT raiser.key) + collect(DISTINCT told.key) AS knowers
-WITH h, members, involved, c, size([a IN involved WHERE NOT a IN knowers]) AS unknown
-WITH h, size(members) AS n_members, involved, count(c) AS concerns, toInteger(sum(unknown)) AS unknown_pairs
-WITH h, n_members, involved, concerns, unknown_pairs, concerns * size(involved) AS pairs
-WITH h, n_members, involved, concerns, pairs, unknown_pairs, toFloat(unknown_pairs) / pairs AS score
-WHERE score >= $min_score
-RETURN h.key AS household, n_members AS members, size(involved) AS agencies, concerns,
-       pairs, unknown_pairs, score AS fragmentation
+MATCH (h:Household)
+WHERE h.frag_pairs > 0 AND h.frag_members >= $min_members AND size(h.frag_involved) >= $min_agencies
+  AND h.fragmentation >= $min_score
+RETURN h.key AS household, h.frag_members AS members, size(h.frag_involved) AS agencies,
+       size(h.frag_concerns) AS concerns, h.frag_pairs AS pairs, h.frag_unknown_pairs AS unknown_pairs,
+       h.fragmentation AS fragmentation
 ORDER BY fragmentation DESC, unknown_pairs DESC, household
 LIMIT $limit

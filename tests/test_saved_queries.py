@@ -44,6 +44,7 @@ import pytest
 from click.testing import CliRunner
 
 from mashgraph.errors import SavedQueryError
+from mashgraph.graph.analytics import refresh_facts
 from mashgraph.graph import open_store
 from mashgraph.graph.saved_queries import (
     QUERIES_DIR, SavedQuery, coerce_params, library_markdown, load_library, load_query,
@@ -140,6 +141,7 @@ def graph(tmp_path_factory):
     store.ensure_schema()
     for statement in GRAPH_CYPHERS:
         store.write(statement)
+    refresh_facts(store)  # the fragmentation rankings read these (graph/analytics.py)
     yield store
     store.close()
 

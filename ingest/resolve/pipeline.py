@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..private_files import open_private
+from ...graph.analytics import refresh_facts
 from ...graph.store import GraphStore
 from . import evidence as ev
 from .cluster import ConstrainedClusters, assign_person_keys
@@ -303,7 +304,10 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -
     }
     write_resolution(store, run=run, persons=persons, links=links, moved=moved,
                      review=list(review.values()), run_props=run_props)
-    lap("write", t)
+    t = lap("write", t)
+    # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
+    refresh_facts(store)
+    lap("facts", t)
     report.elapsed = round(time.perf_counter() - clock, 2)
     return report
 

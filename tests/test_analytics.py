@@ -1,0 +1,179 @@
+"""The derived fragmentation facts (graph/analytics.py) against the definitions.
+
+The rankings ``fragmentation-persons``, ``fragmentation-households`` and
+``agency-sharing-matrix`` read facts that ``refresh_facts`` stores on Person and
+Household nodes. Here the same rankings are also computed straight from the
+graph, by the queries as they were before the facts existed (DESIGN.md
+"knows", "involved", fragmentation; kept below as ``*_DIRECT_CYPHER``), and
+every row must agree: on the hand-made graph of test_saved_queries, on the
+committed synthetic fixture (truth links), after entity resolution, and after
+the graph changes and the facts are refreshed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+from mashgraph.graph import open_store
+from mashgraph.graph.analytics import refresh_facts
+from mashgraph.graph.saved_queries import coerce_params, load_library, run_saved_query
+from mashgraph.ingest.jobs import run_job
+from mashgraph.settings import load_settings
+from test_saved_queries import GRAPH_CYPHERS
+from truth_links import link_by_truth
+
+LIBRARY = load_library()
+
+FRAGMENTATION_PERSONS_DIRECT_CYPHER = """
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH p, collect(DISTINCT a.key) AS involved
+WHERE size(involved) >= $min_agencies
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
+WITH p, involved, c, x
+// Two directed expansions cost FalkorDB far less than one undirected one over five types.
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
+OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
+WITH p, involved, c, collect(DISTINCT raiser.key) + collect(DISTINCT told.key) AS knowers
+WITH p, involved, c, size([a IN involved WHERE NOT a IN knowers]) AS unknown
+WITH p, involved, count(c) AS concerns, toInteger(sum(unknown)) AS unknown_pairs
+WITH p, involved, concerns, unknown_pairs, concerns * size(involved) AS pairs
+WITH p, involved, concerns, pairs, unknown_pairs, toFloat(unknown_pairs) / pairs AS score
+WHERE score >= $min_score
+RETURN p.key AS person, p.display_name AS name, size(involved) AS agencies, concerns,
+       pairs, unknown_pairs, score AS fragmentation
+ORDER BY fragmentation DESC, unknown_pairs DESC, person
+LIMIT $limit
+"""
+
+FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER = """
+MATCH (h:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
+WITH h, collect(DISTINCT p) AS members
+WHERE size(members) >= $min_members
+UNWIND members AS p
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH h, members, collect(DISTINCT a.key) AS involved
+WHERE size(involved) >= $min_agencies
+UNWIND members AS p
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
+WITH h, members, involved, c, x
+// Two directed expansions cost FalkorDB far less than one undirected one over five types.
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
+OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
+WITH h, members, involved, c, collect(DISTINCT raiser.key) + collect(DISTINCT told.key) AS knowers
+WITH h, members, involved, c, size([a IN involved WHERE NOT a IN knowers]) AS unknown
+WITH h, size(members) AS n_members, involved, count(c) AS concerns, toInteger(sum(unknown)) AS unknown_pairs
+WITH h, n_members, involved, concerns, unknown_pairs, concerns * size(involved) AS pairs
+WITH h, n_members, involved, concerns, pairs, unknown_pairs, toFloat(unknown_pairs) / pairs AS score
+WHERE score >= $min_score
+RETURN h.key AS household, n_members AS members, size(involved) AS agencies, concerns,
+       pairs, unknown_pairs, score AS fragmentation
+ORDER BY fragmentation DESC, unknown_pairs DESC, household
+LIMIT $limit
+"""
+
+AGENCY_SHARING_MATRIX_DIRECT_CYPHER = """
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH p, collect(DISTINCT a.key) AS involved
+WHERE size(involved) >= 2
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
+WITH p, involved, c, x
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(raiser:Agency)
+OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(told:Agency)
+WITH p, involved, c, collect(DISTINCT raiser.key) AS raisers, collect(DISTINCT told.key) AS told_keys
+WITH p, involved, c, raisers, raisers + told_keys AS knowers
+UNWIND [r IN raisers WHERE r IN involved] AS raised_by
+UNWIND [b IN involved WHERE b <> raised_by] AS known_to
+WITH raised_by, known_to, count(*) AS concerns, count(DISTINCT p) AS people,
+     toInteger(sum(CASE WHEN known_to IN knowers THEN 1 ELSE 0 END)) AS known
+WHERE concerns >= $min_concerns
+RETURN raised_by, known_to, people, concerns, known, toFloat(known) / concerns AS shared
+ORDER BY shared, concerns DESC, raised_by, known_to
+"""
+
+DIRECT = {
+    "fragmentation-persons": FRAGMENTATION_PERSONS_DIRECT_CYPHER,
+    "fragmentation-households": FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER,
+    "agency-sharing-matrix": AGENCY_SHARING_MATRIX_DIRECT_CYPHER,
+}
+
+PARAMS = [
+    ("fragmentation-persons", {"min_agencies": 1, "min_score": 0.0, "limit": 100000}),
+    ("fragmentation-persons", {"min_agencies": 2, "min_score": 0.5, "limit": 100000}),
+    ("fragmentation-households", {"min_members": 1, "min_agencies": 1, "min_score": 0.0, "limit": 100000}),
+    ("fragmentation-households", {"min_members": 2, "min_agencies": 2, "min_score": 0.0, "limit": 100000}),
+    ("agency-sharing-matrix", {"min_concerns": 1}),
+    ("agency-sharing-matrix", {"min_concerns": 3}),
+]
+
+
+def _rounded(rows):
+    return [[round(v, 9) if isinstance(v, float) else v for v in row] for row in rows]
+
+
+def assert_facts_match_definitions(store):
+    for slug, params in PARAMS:
+        values = coerce_params(LIBRARY[slug], {k: str(v) for k, v in params.items()})
+        direct = store.read(DIRECT[slug], values)
+        stored, truncated = run_saved_query(store, LIBRARY[slug], values, row_cap=-1)
+        assert stored.columns == direct.columns, slug
+        assert _rounded(stored.rows) == _rounded(direct.rows), (slug, params)
+
+
+def _hand_store(path):
+    store = open_store(str(path), load_settings(environ={}))
+    store.ensure_schema()
+    for statement in GRAPH_CYPHERS:
+        store.write(statement)
+    return store
+
+
+def _fixture_store(path):
+    store = open_store(str(path), load_settings(environ={}))
+    store.ensure_schema()
+    run_job(store, FIXTURES / "synth" / "job.yml")
+    return store
+
+
+def test_hand_made_graph(tmp_path):
+    with _hand_store(tmp_path / "graph") as store:
+        report = refresh_facts(store)
+        assert (report.persons, report.households) == (6, 2)
+        assert_facts_match_definitions(store)
+        # Amy (test_saved_queries.test_fragmentation_persons): 4 agencies x 3 concerns, 5 unknown.
+        amy = store.read("MATCH (p:Person {key: 'P1'}) RETURN p.frag_involved, p.frag_concerns, "
+                         "p.frag_pairs, p.frag_unknown_pairs").rows[0]
+        assert amy == [["csc", "health", "police", "school"], ["10A", "16A", "3A"], 12, 5]
+
+
+def test_refresh_is_idempotent_and_follows_changes(tmp_path):
+    facts = ("MATCH (p:Person) RETURN p.key, p.frag_involved, p.frag_concerns, p.frag_known, "
+             "p.frag_raised, p.frag_pairs, p.frag_unknown_pairs, p.fragmentation ORDER BY p.key")
+    with _hand_store(tmp_path / "graph") as store:
+        refresh_facts(store)
+        before = store.read(facts).rows
+        refresh_facts(store)
+        assert store.read(facts).rows == before
+        # Health is told of R1 (police: 3A about Amy): Amy's unknown pairs drop by one once refreshed.
+        store.write("MATCH (r:Referral {key: 'police:R1'}), (h:Agency {key: 'health'}) "
+                    "CREATE (r)-[:SHARED_WITH {date: r.date}]->(h)")
+        refresh_facts(store)
+        assert store.read("MATCH (p:Person {key: 'P1'}) RETURN p.frag_unknown_pairs").value() == 4
+        assert_facts_match_definitions(store)
+
+
+def test_synthetic_fixture_with_truth_links(tmp_path):
+    with _fixture_store(tmp_path / "graph") as store:
+        link_by_truth(store, FIXTURES / "synth" / "truth" / "records.csv")  # refreshes the facts
+        assert store.read("MATCH (p:Person) WHERE p.frag_pairs > 0 RETURN count(p)").value() > 20
+        assert_facts_match_definitions(store)
+
+
+def test_entity_resolution_refreshes_the_facts(tmp_path):
+    from mashgraph.ingest.resolve import resolve_records
+
+    with _fixture_store(tmp_path / "graph") as store:
+        report = resolve_records(store)
+        assert "facts" in report.timings
+        assert store.read("MATCH (p:Person) WHERE p.frag_involved IS NULL RETURN count(p)").value() == 0
+        assert_facts_match_definitions(store)
