@@ -38,7 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError, MappingError, MashgraphError, ValidationError
-from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan
+from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan, WriteTicket
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
 from .readers import open_extract
@@ -268,6 +268,10 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
     Quarantine files go to ``quarantine_dir`` (default: the job's
     ``quarantine_dir``, else ``quarantine/`` next to the job file), in a
     sub-directory per run named ``<job>-<UTC time>``.
+
+    One writer thread serves the whole job, so the next source is read and
+    validated while the previous one's last batches are written; a source's
+    report (and its ``source_done`` progress event) is final once its writes are.
     """
     job = load_job(job_file)
     started = time.perf_counter()
@@ -277,10 +281,22 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
                        quarantine_dir=str(qdir))
     if store is not None and not dry_run:
         store.ensure_schema()
-    for src in job.sources:
-        report.sources.append(run_source(
-            store, src.mapping, _expand(src.files), dry_run=dry_run, name=src.name, options=src.options,
-            quarantine_dir=qdir, force=force, progress=progress, batch_size=batch_size, schema=False))
+    writer = BatchWriter(store.write) if store is not None and not dry_run else None
+    loads: list[_SourceLoad] = []
+    try:
+        for src in job.sources:
+            load = _start_source(
+                store, src.mapping, _expand(src.files), dry_run=dry_run, name=src.name, options=src.options,
+                quarantine_dir=qdir, force=force, progress=progress, batch_size=batch_size, schema=False,
+                writer=writer)
+            loads.append(load)
+            report.sources.append(load.report)
+            _finish_ready(loads, progress)
+    finally:
+        if writer is not None:
+            writer.close()
+    for load in loads:
+        load.finish(progress)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -295,10 +311,73 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
     ``quarantine_dir`` is where ``<name>.quarantine.csv`` and
     ``<name>.warnings.csv`` go (default ``./quarantine/<name>-<UTC time>``).
     """
+    writer = BatchWriter(store.write) if store is not None and not dry_run else None
+    try:
+        load = _start_source(store, mapping_name, files, dry_run=dry_run, name=name, options=options,
+                             quarantine_dir=quarantine_dir, force=force, progress=progress,
+                             batch_size=batch_size, schema=schema, writer=writer)
+    finally:
+        if writer is not None:
+            writer.close()
+    load.finish(progress)
+    return load.report
+
+
+@dataclass
+class _SourceLoad:
+    """A source read completely whose writes may still be queued on the job's writer."""
+
+    report: SourceReport
+    started: float
+    read_done: float = 0.0
+    tickets: list[WriteTicket] = field(default_factory=list)
+    finished: bool = False
+
+    def ready(self) -> bool:
+        return all(t.done for t in self.tickets)
+
+    def finish(self, progress: ProgressFn | None) -> None:
+        """Fold the writes' outcome into the report (call once every ticket is done)."""
+        if self.finished:
+            return
+        self.finished = True
+        report = self.report
+        end = self.read_done
+        for ticket in self.tickets:
+            end = max(end, ticket.finished_at)
+            for key, value in ticket.stats.items():
+                report.stats[key] = report.stats.get(key, 0) + value
+            err = ticket.error
+            if err is not None and not report.failed:
+                if not isinstance(err, MashgraphError):
+                    raise err
+                report.failed = True
+                report.error = err.one_line()
+        report.elapsed = end - self.started
+        if progress is not None:
+            progress({"event": "source_done", "source": report.name, "report": report})
+
+
+def _finish_ready(loads: list[_SourceLoad], progress: ProgressFn | None) -> None:
+    """Finish, in job order, the sources whose writes are all done."""
+    for load in loads:
+        if load.finished:
+            continue
+        if not load.ready():
+            return
+        load.finish(progress)
+
+
+def _start_source(store: Any, mapping_name: str | Path, files: list[str | Path] | tuple[str | Path, ...], *,
+                  dry_run: bool, name: str | None, options: dict[str, Any] | None,
+                  quarantine_dir: str | Path | None, force: bool, progress: ProgressFn | None,
+                  batch_size: int | None, schema: bool, writer: BatchWriter | None) -> _SourceLoad:
+    """Read, validate and queue the writes of one source; never raises for bad input."""
     started = time.perf_counter()
     files = [str(f) for f in files]
     report = SourceReport(name=name or Path(str(mapping_name)).stem, mapping=str(mapping_name),
                           files=files, dry_run=dry_run)
+    load = _SourceLoad(report, started)
     qdir = Path(quarantine_dir) if quarantine_dir is not None else Path("quarantine") / f"{report.name}-{_stamp()}"
     log = ProblemLog(qdir, report.name)
     try:
@@ -312,8 +391,11 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
         if store is not None and not dry_run and schema:
             store.ensure_schema()
         for path in files:
+            if any(t.error is not None for t in load.tickets):
+                break  # a write of an earlier file failed: the source fails, load no more of it
             _load_file(store, mapping, plan, Path(path), report, log, dry_run=dry_run, force=force,
-                       progress=progress, batch_size=batch_size or _batch_size(store))
+                       progress=progress, batch_size=batch_size or _batch_size(store), writer=writer,
+                       tickets=load.tickets)
     except MashgraphError as err:
         report.failed = True
         report.error = err.one_line()
@@ -325,10 +407,8 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
         report.warning_reasons = dict(sorted(log.warning_reasons.items()))
         report.quarantine_file = log.quarantine_file
         report.warnings_file = log.warnings_file
-        report.elapsed = time.perf_counter() - started
-    if progress is not None:
-        progress({"event": "source_done", "source": report.name, "report": report})
-    return report
+        load.read_done = time.perf_counter()
+    return load
 
 
 def _batch_size(store: Any) -> int:
@@ -338,7 +418,7 @@ def _batch_size(store: Any) -> int:
 
 def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, report: SourceReport,
                log: ProblemLog, *, dry_run: bool, force: bool, progress: ProgressFn | None,
-               batch_size: int) -> None:
+               batch_size: int, writer: BatchWriter | None, tickets: list[WriteTicket]) -> None:
     extract = open_extract(path, fmt=mapping.format, encoding=mapping.encoding,
                            delimiter=mapping.delimiter, sheet=mapping.sheet, quotechar=mapping.quotechar)
     with extract:
@@ -348,7 +428,11 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
         sha = file_sha256(path)
         key = run_key(report.name, sha)
         report.runs.append(key)
-        if store is not None and not dry_run and not force:
+        write = writer is not None and not dry_run
+        if write and not force:
+            earlier = writer.tickets.get(key)
+            if earlier is not None:  # the same file earlier in this job: its outcome decides
+                writer.wait(earlier)
             done = store.read(RUN_LOOKUP_CYPHER, {"key": key}).records()
             if done and done[0]["status"] == "complete" and done[0]["mapping_sha256"] == mapping.digest:
                 prior = done[0]
@@ -363,13 +447,13 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
                 return
         file_read = file_loaded = 0
         q_before, w_before = log.quarantined, log.warnings
-        writer = used_writer = None
-        if store is not None and not dry_run:
-            store.write(RUN_START_CYPHER, {
+        ticket = None
+        if write:
+            ticket = writer.ticket(key)
+            tickets.append(ticket)
+            writer.submit(ticket, [(RUN_START_CYPHER, {
                 "key": key, "source": report.name, "file": str(path), "sha256": sha, "mapping": mapping.name,
-                "mapping_sha256": mapping.digest, "started": _utc_now()})
-            writer = BatchWriter(store.write)
-        used_writer = writer
+                "mapping_sha256": mapping.digest, "started": _utc_now()})])
         name = path.name
         validate = RowValidator(rules, mapping.constants)
         plan.forget()
@@ -400,33 +484,30 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
                     log.warn(name, raw.line, w)
                 file_loaded += 1
                 if batch.rows >= batch_size:
-                    if writer is not None:
-                        writer.submit(batch.statements(plan))
+                    if ticket is not None:
+                        writer.submit_rows(ticket, batch.statements(plan))
                     batch = plan.new_batch()
                     if progress is not None:
                         progress({"event": "rows", "source": report.name, "file": str(path),
                                   "read": report.read + file_read, "fraction": extract.fraction()})
-            if writer is not None:
+            if ticket is not None:
                 if batch.rows:
-                    writer.submit(batch.statements(plan))
-                writer.close()
-                writer = None
+                    writer.submit_rows(ticket, batch.statements(plan))
+                counts = {"key": key, "read": file_read, "loaded": file_loaded,
+                          "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before}
+                # Written after every batch of the file, with the time it is written.
+                writer.submit(ticket, [(RUN_FINISH_CYPHER, lambda: {**counts, "finished": _utc_now()})])
+                writer.seal(ticket)
         except BaseException:
-            if writer is not None:
-                writer.abandon()
+            if ticket is not None:
+                writer.abandon(ticket)
             raise
         finally:
             report.read += file_read
             report.loaded += file_loaded
-        if store is not None and not dry_run:
-            store.write(RUN_FINISH_CYPHER, {
-                "key": key, "finished": _utc_now(), "read": file_read, "loaded": file_loaded,
-                "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before})
         if progress is not None:
             progress({"event": "file_done", "source": report.name, "file": str(path),
                       "read": report.read, "fraction": 1.0})
-    for name_, value in (getattr(used_writer, "stats", None) or {}).items():
-        report.stats[name_] = report.stats.get(name_, 0) + value
 
 
 def _rules_for_header(mapping: SourceMapping, present: set[str], folded: dict[str, str], path: Path,

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -37,7 +38,7 @@ from .validate import INVALID, Problem, is_empty
 
 __all__ = [
     "DATE_PROPS", "NODE_MERGE_CYPHER", "NODE_KEY_CYPHER", "EDGE_MERGE_CYPHER", "EDGE_PLAIN_CYPHER",
-    "RUN_START_CYPHER", "RUN_FINISH_CYPHER", "RUN_LOOKUP_CYPHER", "LoadPlan", "Batch", "BatchWriter",
+    "RUN_START_CYPHER", "RUN_FINISH_CYPHER", "RUN_LOOKUP_CYPHER", "LoadPlan", "Batch", "BatchWriter", "WriteTicket",
     "edge_name", "check_date_props",
 ]
 
@@ -362,16 +363,38 @@ def _merge_into(target: dict, key: Any, values: dict[str, Any], dates: tuple[str
 
 # -- writing -------------------------------------------------------------------
 
+class WriteTicket:
+    """The writes of one file load queued on a :class:`BatchWriter`: its first error, counters, end time."""
+
+    __slots__ = ("name", "error", "stats", "statements", "sealed", "done", "finished_at", "abandoned")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.error: BaseException | None = None
+        self.stats: dict[str, int] = {}
+        self.statements = 0
+        self.sealed = False          # no more items will be queued for it
+        self.done = False            # every item queued for it was written (or skipped after an error)
+        self.finished_at = 0.0       # time.perf_counter() when done
+        self.abandoned = False
+
+
 class BatchWriter:
-    """Writes batches on a background thread, so reading and validating the next batch overlaps
-    the store's work on this one. At most ``depth`` batches wait; errors surface on the next call."""
+    """Writes on one background thread, in the order queued, so reading and validating the next
+    rows (of this file or the next) overlaps the store's work. At most ``depth`` items wait.
+
+    Items belong to a :class:`WriteTicket` (one per file load). An error stops the rest of
+    that ticket's items (including its closing ``IngestRun`` write, so the file stays
+    'running' and is loaded again next time) but not other tickets'; callers read it from
+    ``ticket.error`` once ``ticket.done``.
+    """
 
     def __init__(self, write: Callable[[str, dict[str, Any]], Any], depth: int = 2) -> None:
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self.stats: dict[str, int] = {}
-        self.statements = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self.tickets: dict[str, WriteTicket] = {}  # by name (the file's run key), the latest of each
         self._thread = threading.Thread(target=self._run, name="mashgraph-ingest-writer", daemon=True)
         self._thread.start()
 
@@ -380,44 +403,61 @@ class BatchWriter:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is not None:
+            ticket, statements = item
+            if statements is None:  # seal: everything before it is written
+                with self._cond:
+                    ticket.done = True
+                    ticket.finished_at = time.perf_counter()
+                    self._cond.notify_all()
                 continue
-            statements, done = item
+            if ticket.error is not None or ticket.abandoned:
+                continue
             try:
-                for cypher, rows in statements:
-                    result = self._write(cypher, {"rows": rows})
-                    self.statements += 1
+                for cypher, params in statements:
+                    if callable(params):
+                        params = params()
+                    result = self._write(cypher, params)
+                    ticket.statements += 1
                     for name, value in (getattr(result, "stats", None) or {}).items():
-                        self.stats[name] = self.stats.get(name, 0) + value
-                if done is not None:
-                    done()
-            except BaseException as err:  # re-raised in the caller's thread
-                self._error = err
+                        ticket.stats[name] = ticket.stats.get(name, 0) + value
+            except BaseException as err:  # reported through the ticket, in the caller's thread
+                ticket.error = err
 
-    def submit(self, statements: list[tuple[str, list[dict[str, Any]]]],
-               done: Callable[[], None] | None = None) -> None:
-        """Queue one batch's statements; ``done`` runs after the last one is written."""
-        self._raise()
-        self._queue.put((statements, done))
+    def ticket(self, name: str) -> WriteTicket:
+        """A new ticket for the writes of one file load."""
+        ticket = self.tickets[name] = WriteTicket(name)
+        return ticket
+
+    def submit_rows(self, ticket: WriteTicket, statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        """Queue one batch: ``(cypher, rows)`` pairs, each written as ``cypher`` with ``{"rows": rows}``."""
+        self.submit(ticket, [(cypher, {"rows": rows}) for cypher, rows in statements])
+
+    def submit(self, ticket: WriteTicket, statements: list[tuple[str, Any]]) -> None:
+        """Queue ``(cypher, params)`` pairs; ``params`` may be a callable, called just before the write."""
+        if ticket.sealed:
+            raise RuntimeError(f"write ticket {ticket.name} is sealed")
+        self._queue.put((ticket, statements))
+
+    def seal(self, ticket: WriteTicket) -> None:
+        """No more items for ``ticket``; it is ``done`` once the writer reaches this point."""
+        ticket.sealed = True
+        self._queue.put((ticket, None))
+
+    def abandon(self, ticket: WriteTicket) -> None:
+        """Skip ``ticket``'s items not yet written (the load failed while reading)."""
+        ticket.abandoned = True
+        if not ticket.sealed:
+            self.seal(ticket)
+
+    def wait(self, ticket: WriteTicket) -> None:
+        """Block until ``ticket`` is done (sealed and reached)."""
+        with self._cond:
+            while not ticket.done:
+                self._cond.wait()
 
     def close(self) -> None:
-        """Wait for every queued batch; raise the first error a write met."""
-        self._queue.put(None)
-        self._thread.join()
-        self._raise()
-
-    def abandon(self) -> None:
-        """Stop after the batch in progress (used when the source already failed)."""
-        self._error = self._error or RuntimeError("abandoned")
-        try:
-            while True:
-                self._queue.get_nowait()
-        except queue.Empty:
-            pass
-        self._queue.put(None)
-        self._thread.join()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            err, self._error = self._error, RuntimeError("a previous batch failed")
-            raise err
+        """Write everything queued, then stop the thread (errors stay on their tickets)."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()

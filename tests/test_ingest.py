@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from mashgraph.cli import cli
-from mashgraph.errors import MappingError, ValidationError
+from mashgraph.errors import MappingError, StoreUnavailable, ValidationError
 from mashgraph.ingest.jobs import EXIT_QUARANTINE_EXCEEDED, EXIT_SOURCE_FAILED, run_job, run_source
 from mashgraph.ingest.load import EDGE_MERGE_CYPHER, EDGE_PLAIN_CYPHER, NODE_KEY_CYPHER, NODE_MERGE_CYPHER, LoadPlan
 from mashgraph.ingest.mapping import available_mappings, load_mapping
@@ -306,6 +306,58 @@ sources:
     assert not by["ok"].failed and by["ok"].loaded == 1
     assert rep.exit_code() == EXIT_SOURCE_FAILED
     assert good.exists()
+
+
+class _StoreFailingWrites:
+    """The embedded store, but writes whose rows hold ``marker`` fail as if the store went away."""
+
+    def __init__(self, store, marker: str) -> None:
+        self._store, self._marker = store, marker
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def write(self, cypher, params=None):
+        if self._marker in repr(params):
+            raise StoreUnavailable("FalkorDB is not reachable: connection reset", hint="check the store")
+        return self._store.write(cypher, params)
+
+
+def test_a_failed_write_fails_its_source_only_and_sources_finish_in_order(embedded_store, tmp_path):
+    # Sources are written on one writer thread while the next is read: a write error must land on
+    # the source it belongs to, leave its file 'running' (loaded again next time), and spare the rest.
+    write(tmp_path / "a.csv", PEOPLE_HEADER + "\n1,police,Ann,Smith,,,,,,,,\n")
+    write(tmp_path / "b.csv", PEOPLE_HEADER + "\n2,health,Bob,Jones,,,,,,,,\n")
+    write(tmp_path / "c.csv", PEOPLE_HEADER + "\n3,police,Cy,Brown,,,,,,,,\n")
+    job = write(tmp_path / "job.yml", """
+sources:
+  - {name: a, mapping: people, files: [a.csv]}
+  - {name: b, mapping: people, files: [b.csv]}
+  - {name: c, mapping: people, files: [c.csv]}
+""")
+    events = []
+    rep = run_job(_StoreFailingWrites(embedded_store, "Bob"), job, quarantine_dir=tmp_path / "q",
+                  progress=lambda e: events.append((e["event"], e.get("source"))))
+    by = {s.name: s for s in rep.sources}
+    assert [s.name for s in rep.failed] == ["b"]
+    assert by["b"].error.startswith("FalkorDB is not reachable: connection reset")
+    # IngestRun + Agency + Record; then IngestRun + Record (the agency exists)
+    assert by["a"].stats["nodes_created"] == 3 and by["c"].stats["nodes_created"] == 2
+    assert [src for kind, src in events if kind == "source_done"] == ["a", "b", "c"]
+    status = dict(embedded_store.read("MATCH (r:IngestRun) RETURN r.source, r.status").rows)
+    assert status == {"a": "complete", "b": "running", "c": "complete"}
+    assert embedded_store.read("MATCH (r:Record) RETURN r.key ORDER BY r.key").column(0) == ["police:1", "police:3"]
+
+    again = run_job(embedded_store, job, quarantine_dir=tmp_path / "q")   # the store is back
+    assert [s.name for s in again.sources if s.skipped] == ["a", "c"] and not again.failed
+    assert embedded_store.read("MATCH (r:Record) RETURN count(r)").value() == 3
+
+
+def test_the_same_file_twice_in_a_job_is_loaded_once(embedded_store, tmp_path):
+    f = people_file(tmp_path, "p.csv", ["1,police,Ann,Smith,,,,,,,,"])
+    rep = run_source(embedded_store, "people", [f, f], quarantine_dir=tmp_path / "q")
+    assert rep.skipped_files == [str(f)] and (rep.read, rep.loaded) == (2, 2)
+    assert embedded_store.read("MATCH (r:IngestRun) RETURN r.status, r.read").rows == [["complete", 1]]
 
 
 def test_dry_run_writes_nothing(embedded_store, tmp_path):

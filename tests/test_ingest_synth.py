@@ -172,7 +172,8 @@ def test_killed_job_resumes_to_exactly_the_same_graph(synth_dir, tmp_path):
         expected = canonical_dump(store)
 
     # The same job in a CLI process (small batches, a log line after each), killed with SIGKILL
-    # in the middle of its largest source: after that source's first batch was handed to the store.
+    # in the middle of its largest source. The writer thread queues at most two items, so once the
+    # third batch of that source is queued its IngestRun start has been written.
     job = load_job(synth_dir / "job.yml")
     sizes = {s.name: sum(Path(f).stat().st_size for f in s.files) for s in job.sources}
     victim = max(sizes, key=sizes.get)
@@ -182,12 +183,15 @@ def test_killed_job_resumes_to_exactly_the_same_graph(synth_dir, tmp_path):
                                  "--quarantine-dir", str(tmp_path / "q2")),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     seen = []
+    victim_batches = 0
     try:
         for line in proc.stdout:
             seen.append(line)
             if f" {victim}: " in line and "rows read" in line:
-                os.kill(proc.pid, signal.SIGKILL)
-                break
+                victim_batches += 1
+                if victim_batches == 3:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
     finally:
         proc.wait(timeout=120)
         proc.stdout.close()
