@@ -60,6 +60,16 @@ def _server_peak_mib(store) -> float:
     return psutil.Process(pid).memory_info().rss / 2**20
 
 
+def _server_cpu_s(store) -> float:
+    """CPU seconds (user + system) the store's redis-server has used so far."""
+    pid = getattr(store, "server_pid", 0)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def _self_peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -86,9 +96,10 @@ def child_mashgraph(data: Path, db: Path, dump: Path) -> dict:
 
     store = _open(db)
     try:
-        t0 = time.perf_counter()
+        s0, c0, t0 = _server_cpu_s(store), time.process_time(), time.perf_counter()
         report = run_job(store, data / "job.yml", quarantine_dir=db.parent / "ingest-quarantine")
         elapsed = time.perf_counter() - t0
+        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
         nodes, rels = _element_counts(store)
         server = _server_peak_mib(store)
         _dump_graph(store, dump)
@@ -98,7 +109,7 @@ def child_mashgraph(data: Path, db: Path, dump: Path) -> dict:
     return {"seconds": elapsed, "rows": totals["read"], "loaded": totals["loaded"],
             "quarantined": totals["quarantined"], "nodes": nodes, "rels": rels,
             "failed": [s.name for s in report.failed], "python_peak_mib": _self_peak_mib(),
-            "server_peak_mib": server}
+            "server_peak_mib": server, **cpu}
 
 
 def _dump_graph(store, path: Path) -> None:
@@ -142,18 +153,19 @@ def child_floor(dump: Path, db: Path) -> dict:
                      **{d: p.get(d) for d in dates}})
     store = _open(db)
     try:
-        t0 = time.perf_counter()
+        s0, c0, t0 = _server_cpu_s(store), time.process_time(), time.perf_counter()
         for label, rows in nodes.items():
             store.write_batches(_floor_node_cypher(label, DATE_PROPS.get(label, ())), rows, 10_000)
         for (la, t, lb), rows in rels.items():
             store.write_batches(_floor_rel_cypher(la, t, lb, DATE_PROPS.get(t, ())), rows, 10_000)
         elapsed = time.perf_counter() - t0
+        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
         n, r = _element_counts(store)
         server = _server_peak_mib(store)
     finally:
         store.close()
     return {"seconds": elapsed, "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(),
-            "server_peak_mib": server}
+            "server_peak_mib": server, **cpu}
 
 
 def _floor_node_cypher(label: str, dates: tuple[str, ...]) -> str:
@@ -200,9 +212,12 @@ def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
     done = 0
     sampled = False
     try:
-        t0 = time.perf_counter()
+        s0, c0, t0 = _server_cpu_s(store), time.process_time(), time.perf_counter()
         for plan, rows in work:
             for clean, prov in rows:
+                # No memory across rows (as in a tutorial loop): every node and relationship the
+                # row makes is merged, even when an earlier row merged exactly the same values.
+                plan.forget()
                 batch = plan.new_batch()
                 if plan.add_row(batch, clean, prov) is not None:
                     continue
@@ -215,12 +230,13 @@ def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
             if sampled:
                 break
         elapsed = time.perf_counter() - t0
+        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
         n, r = _element_counts(store)
         server = _server_peak_mib(store)
     finally:
         store.close()
     return {"seconds": elapsed, "rows": done, "total_rows": total_rows, "sampled": sampled,
-            "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(), "server_peak_mib": server}
+            "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(), "server_peak_mib": server, **cpu}
 
 
 def _chain(statements: list[tuple[str, list[dict]]]) -> tuple[str, dict]:
@@ -278,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     data = ensure_data(args.people, args.seed, args.out)
+    load_start = os.getloadavg()
     dump = args.out / "ingest-graph-dump.jsonl"
     print("loading with mashgraph ...", flush=True)
     m = run_child("mashgraph", str(data), str(args.out / "ingest-db-mashgraph"), str(dump))
@@ -302,20 +319,24 @@ def main(argv: list[str] | None = None) -> int:
         f"data: {args.people:,} people requested (seed {args.seed}): {m['rows']:,} source rows in 10 extracts "
         f"-> {m['nodes']:,} nodes + {m['rels']:,} relationships = {elements:,} graph elements",
         f"mashgraph: {m['seconds']:.1f} s, {m_rows_s:,.0f} source rows/s, {m_el_s:,.0f} graph elements/s "
-        f"(loaded {m['loaded']:,}, quarantined {m['quarantined']:,}); peak memory: Python "
+        f"(loaded {m['loaded']:,}, quarantined {m['quarantined']:,}); CPU: Python {m['python_cpu_s']:.1f} s, "
+        f"redis-server {m['server_cpu_s']:.1f} s; peak memory: Python "
         f"{m['python_peak_mib']:,.0f} MiB, redis-server {m['server_peak_mib']:,.0f} MiB",
         f"naive (one MERGE query per row): {n_rows_s:,.0f} rows/s"
         + (f", sampled {n['rows']:,} of {n['total_rows']:,} rows in {n['seconds']:.1f} s, full run extrapolated "
            f"to {naive_full_s / 3600:.1f} h" if n["sampled"] else f", {n['seconds']:.1f} s for all {n['rows']:,} rows")
+        + f"; CPU: Python {n['python_cpu_s']:.1f} s, redis-server {n['server_cpu_s']:.1f} s"
         + f"; peak memory: Python {n['python_peak_mib']:,.0f} MiB, redis-server {n['server_peak_mib']:,.0f} MiB",
         f"floor (UNWIND ... CREATE of the same {f['nodes']:,} nodes + {f['rels']:,} relationships): "
-        f"{f['seconds']:.1f} s, {f_el_s:,.0f} graph elements/s; peak memory: Python {f['python_peak_mib']:,.0f} MiB, "
+        f"{f['seconds']:.1f} s, {f_el_s:,.0f} graph elements/s; CPU: Python {f['python_cpu_s']:.1f} s, "
+        f"redis-server {f['server_cpu_s']:.1f} s; peak memory: Python {f['python_peak_mib']:,.0f} MiB, "
         f"redis-server {f['server_peak_mib']:,.0f} MiB",
         f"mashgraph / naive = {vs_naive:.1f}x (target >= {TARGET_NAIVE:.0f}x): "
         f"{'ok' if vs_naive >= TARGET_NAIVE else 'MISSED'}",
         f"mashgraph / floor = {vs_floor:.2f}x (target >= {TARGET_FLOOR}x): {'ok' if vs_floor >= TARGET_FLOOR else 'MISSED'}",
-        f"machine: {os.cpu_count()} cores, load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-        "(1/5/15 min; other work may have run concurrently)",
+        f"machine: {os.cpu_count()} cores, load average (1/5/15 min) at the start {load_start[0]:.1f} / "
+        f"{load_start[1]:.1f} / {load_start[2]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(other work may have run concurrently)",
     ]
     if (f["nodes"], f["rels"]) != (m["nodes"], m["rels"]):
         lines.append(f"WARNING: the floor graph differs in size: {f['nodes']:,} nodes, {f['rels']:,} relationships")
