@@ -21,7 +21,10 @@ Per ``Person`` (every person; lists sorted):
   recorded or runs the event);
 - ``frag_pairs`` = concerns x involved agencies, ``frag_unknown_pairs`` = the pairs
   whose agency does not know the concern, ``fragmentation`` = their share
-  (null when there are no pairs).
+  (null when there are no pairs);
+- ``frag_last_raised``: the latest date of an event raising a concern about the person,
+  ``frag_undated``: whether one of those events has no date (``siloed-concern``
+  uses both to skip people who cannot have a siloed concern).
 
 Per ``Household`` (members = persons with a record ``MEMBER_OF`` it; the concerns,
 agencies and knowledge of all members together): ``frag_members``,
@@ -59,21 +62,26 @@ WITH p, involved, c, x
 OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
 WITH p, involved, c, x, ra
 OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(ta:Agency)
-WITH p, involved, c.key AS concern, ra.key AS raiser, ta.key AS told
-WITH p, involved, concern, collect(DISTINCT raiser) AS raisers, collect(DISTINCT told) AS told_keys
-WITH p, involved, concern, raisers, raisers + [k IN told_keys WHERE NOT k IN raisers] AS knowers
+WITH p, involved, c.key AS concern, ra.key AS raiser, ta.key AS told, coalesce(x.date, x.start) AS d,
+     CASE WHEN x IS NOT NULL AND coalesce(x.date, x.start) IS NULL THEN 1 ELSE 0 END AS undated
+WITH p, involved, concern, collect(DISTINCT raiser) AS raisers, collect(DISTINCT told) AS told_keys,
+     max(d) AS last_d, max(undated) AS undated
+WITH p, involved, concern, raisers, raisers + [k IN told_keys WHERE NOT k IN raisers] AS knowers, last_d, undated
 ORDER BY concern
-WITH p, involved, collect(CASE WHEN concern IS NULL THEN null ELSE [concern, knowers, raisers] END) AS items
-WITH p, involved, items, [i IN items | i[0]] AS concerns,
+WITH p, involved, collect(CASE WHEN concern IS NULL THEN null ELSE [concern, knowers, raisers] END) AS items,
+     max(last_d) AS last_raised, max(undated) AS undated
+WITH p, involved, items, last_raised, undated, [i IN items | i[0]] AS concerns,
      reduce(u = 0, i IN items | u + size([a IN involved WHERE NOT a IN i[1]])) AS unknown
-WITH p, involved, items, concerns, unknown, size(concerns) * size(involved) AS pairs
+WITH p, involved, items, last_raised, undated, concerns, unknown, size(concerns) * size(involved) AS pairs
 SET p.frag_involved = involved,
     p.frag_concerns = concerns,
     p.frag_known = reduce(s = [], i IN items | s + [k IN i[1] | i[0] + '|' + k]),
     p.frag_raised = reduce(s = [], i IN items | s + [k IN i[2] | i[0] + '|' + k]),
     p.frag_pairs = pairs,
     p.frag_unknown_pairs = unknown,
-    p.fragmentation = CASE WHEN pairs = 0 THEN null ELSE toFloat(unknown) / pairs END
+    p.fragmentation = CASE WHEN pairs = 0 THEN null ELSE toFloat(unknown) / pairs END,
+    p.frag_last_raised = last_raised,
+    p.frag_undated = (undated = 1)
 RETURN count(p) AS persons
 """
 

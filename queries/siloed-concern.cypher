@@ -6,6 +6,9 @@
 //   that kind about the person itself, was not sent it and was never told
 //   of it. "No factors identified" (21) is not a concern. One row per
 //   person, concern and unaware agency, most recent first.
+//   The agencies working with each person, and which people have nothing
+//   siloed at all, are read from facts worked out after each resolution of
+//   identities (graph/analytics.py).
 // params:
 //   since: {type: date, default: 2000-01-01, help: only concerns first raised on or after this date}
 //   until: {type: date, default: today, help: only concerns raised on or before this date}
@@ -14,23 +17,26 @@
 // returns: table
 MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
 WHERE c.key <> '21'
+  AND (p.frag_unknown_pairs > 0 OR p.frag_undated OR p.frag_last_raised > date($until))
 WITH DISTINCT p, c, x, coalesce(x.date, x.start) AS d
 WHERE d <= date($until)
 OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
-WITH p, c, x, d, collect(ra.key) AS raisers
+WITH p, c, x, d, ra
 OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
-WITH p, c, x, d, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
+WITH p, c, x, d, collect(ra.key) AS raisers, collect(ta.key) AS told,
+     collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
 WITH p, c, d, raisers + told AS knowers, coalesce(head(raisers), head(sent_to)) AS raiser
 ORDER BY raiser
 WITH p, c, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by,
      min(d) AS first_raised, max(d) AS last_raised
 WHERE last_raised >= date($since)
-WITH p, c, first_raised, last_raised, raised_by,
-     reduce(s = [], ks IN knower_lists | s + [k IN ks WHERE NOT k IN s]) AS knowers
-MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(b:Agency)
-WITH DISTINCT p, c, first_raised, last_raised, knowers, raised_by, b
-WHERE NOT b.key IN knowers
+UNWIND p.frag_involved AS agency
+WITH p, c, first_raised, last_raised, raised_by, knower_lists, agency
+WHERE none(ks IN knower_lists WHERE agency IN ks)
+WITH p, c, first_raised, last_raised, raised_by, agency
+ORDER BY last_raised DESC, p.key, c.key, agency
+LIMIT $limit
+MATCH (b:Agency {key: agency})
 RETURN p.key AS person, p.display_name AS name, c.key AS concern, c.label AS concern_label,
        raised_by, b.key AS agency, b.name AS agency_name, first_raised, last_raised
 ORDER BY last_raised DESC, person, concern, agency
-LIMIT $limit

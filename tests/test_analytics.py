@@ -1,7 +1,7 @@
 """The derived fragmentation facts (graph/analytics.py) against the definitions.
 
 The rankings ``fragmentation-persons``, ``fragmentation-households`` and
-``agency-sharing-matrix`` read facts that ``refresh_facts`` stores on Person and
+``agency-sharing-matrix`` (and ``siloed-concern``, to skip people) read facts that ``refresh_facts`` stores on Person and
 Household nodes. Here the same rankings are also computed straight from the
 graph, by the queries as they were before the facts existed (DESIGN.md
 "knows", "involved", fragmentation; kept below as ``*_DIRECT_CYPHER``), and
@@ -91,10 +91,36 @@ RETURN raised_by, known_to, people, concerns, known, toFloat(known) / concerns A
 ORDER BY shared, concerns DESC, raised_by, known_to
 """
 
+SILOED_CONCERN_DIRECT_CYPHER = """
+MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+WHERE c.key <> '21'
+WITH DISTINCT p, c, x, coalesce(x.date, x.start) AS d
+WHERE d <= date($until)
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
+WITH p, c, x, d, collect(ra.key) AS raisers
+OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
+WITH p, c, x, d, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
+WITH p, c, d, raisers + told AS knowers, coalesce(head(raisers), head(sent_to)) AS raiser
+ORDER BY raiser
+WITH p, c, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by,
+     min(d) AS first_raised, max(d) AS last_raised
+WHERE last_raised >= date($since)
+WITH p, c, first_raised, last_raised, raised_by,
+     reduce(s = [], ks IN knower_lists | s + [k IN ks WHERE NOT k IN s]) AS knowers
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(b:Agency)
+WITH DISTINCT p, c, first_raised, last_raised, knowers, raised_by, b
+WHERE NOT b.key IN knowers
+RETURN p.key AS person, p.display_name AS name, c.key AS concern, c.label AS concern_label,
+       raised_by, b.key AS agency, b.name AS agency_name, first_raised, last_raised
+ORDER BY last_raised DESC, person, concern, agency
+LIMIT $limit
+"""
+
 DIRECT = {
     "fragmentation-persons": FRAGMENTATION_PERSONS_DIRECT_CYPHER,
     "fragmentation-households": FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER,
     "agency-sharing-matrix": AGENCY_SHARING_MATRIX_DIRECT_CYPHER,
+    "siloed-concern": SILOED_CONCERN_DIRECT_CYPHER,
 }
 
 PARAMS = [
@@ -104,6 +130,10 @@ PARAMS = [
     ("fragmentation-households", {"min_members": 2, "min_agencies": 2, "min_score": 0.0, "limit": 100000}),
     ("agency-sharing-matrix", {"min_concerns": 1}),
     ("agency-sharing-matrix", {"min_concerns": 3}),
+    # siloed-concern skips people the facts show have nothing siloed, also when `until` is early.
+    ("siloed-concern", {"since": "2000-01-01", "until": "today", "limit": 100000}),
+    ("siloed-concern", {"since": "2024-01-01", "until": "2024-06-30", "limit": 100000}),
+    ("siloed-concern", {"since": "2000-01-01", "until": "2024-03-04", "limit": 100000}),
 ]
 
 
