@@ -38,6 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError, MappingError, MashgraphError, ValidationError
+from ..graph.analytics import refresh_facts
 from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan, WriteTicket
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
@@ -297,6 +298,9 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
             writer.close()
     for load in loads:
         load.finish(progress)
+    if store is not None and not dry_run:
+        # New events change who knows what about people already resolved (graph/analytics.py).
+        refresh_facts(store)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -320,6 +324,8 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
         if writer is not None:
             writer.close()
     load.finish(progress)
+    if store is not None and not dry_run:
+        refresh_facts(store)
     return load.report
 
 

@@ -207,3 +207,12 @@ def test_entity_resolution_refreshes_the_facts(tmp_path):
         assert "facts" in report.timings
         assert store.read("MATCH (p:Person) WHERE p.frag_involved IS NULL RETURN count(p)").value() == 0
         assert_facts_match_definitions(store)
+
+
+def test_ingestion_refreshes_the_facts(tmp_path):
+    with _fixture_store(tmp_path / "graph") as store:
+        link_by_truth(store, FIXTURES / "synth" / "truth" / "records.csv")
+        store.write("MATCH (p:Person) REMOVE p.frag_involved, p.frag_pairs")
+        run_job(store, FIXTURES / "synth" / "job.yml")  # the same files again: nothing new loads
+        assert store.read("MATCH (p:Person) WHERE p.frag_involved IS NULL RETURN count(p)").value() == 0
+        assert_facts_match_definitions(store)
