@@ -282,7 +282,7 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
                        quarantine_dir=str(qdir))
     if store is not None and not dry_run:
         store.ensure_schema()
-    writer = BatchWriter(store.write) if store is not None and not dry_run else None
+    writer = _writer_for(store) if store is not None and not dry_run else None
     loads: list[_SourceLoad] = []
     try:
         for src in job.sources:
@@ -315,7 +315,7 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
     ``quarantine_dir`` is where ``<name>.quarantine.csv`` and
     ``<name>.warnings.csv`` go (default ``./quarantine/<name>-<UTC time>``).
     """
-    writer = BatchWriter(store.write) if store is not None and not dry_run else None
+    writer = _writer_for(store) if store is not None and not dry_run else None
     try:
         load = _start_source(store, mapping_name, files, dry_run=dry_run, name=name, options=options,
                              quarantine_dir=quarantine_dir, force=force, progress=progress,
@@ -415,6 +415,11 @@ def _start_source(store: Any, mapping_name: str | Path, files: list[str | Path] 
         report.warnings_file = log.warnings_file
         load.read_done = time.perf_counter()
     return load
+
+
+def _writer_for(store: Any) -> BatchWriter:
+    return BatchWriter(store.write, encode=getattr(store, "encode_params", None),
+                       write_encoded=getattr(store, "write_encoded", None))
 
 
 def _batch_size(store: Any) -> int:

@@ -405,20 +405,26 @@ def validate_row(values: dict[str, Any], rules: Iterable[FieldRule],
     return RowValidator(rules, constants)(values)
 
 
+_UNSEEN = object()
+_MEMO = 50_000  # checked texts remembered per field of a file
+
+
 class RowValidator:
     """:func:`validate_row` with the rules compiled once, for the rows of a whole file."""
 
     def __init__(self, rules: Iterable[FieldRule], constants: dict[str, Any] | None = None) -> None:
         self.constants = dict(constants or {})
         # Plain tuples: attribute lookups per field per row are the hot path of ingestion.
+        # Each checked field keeps the results of the texts it has seen (checkers are pure
+        # functions of the text; dates, codes and postcodes repeat a lot): up to _MEMO each.
         self._rules = [(r.name, r.column, None if r.check is _string else r.check, r.required,
-                        r.default, r.split, r.null_values, r) for r in rules]
+                        r.default, r.split, r.null_values, r, {}) for r in rules]
 
     def __call__(self, values: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
         clean: dict[str, Any] = self.constants.copy()
         warnings: list[Problem] = []
         get = values.get
-        for name, column, check, required, default, split, nulls, rule in self._rules:
+        for name, column, check, required, default, split, nulls, rule, memo in self._rules:
             raw = get(column, "") if column is not None else ""
             if raw.__class__ is list:
                 items = [str(x).strip() for x in raw]
@@ -436,14 +442,20 @@ class RowValidator:
                     elif check is None:
                         clean[name] = text
                     else:
-                        try:
-                            clean[name] = check(text)
-                        except FieldProblem as err:
-                            problem = Problem(name, err.reason, err.message, text)
-                            if required:
-                                return None, [problem]
-                            warnings.append(problem)
-                            clean[name] = INVALID
+                        value = memo.get(text, _UNSEEN)
+                        if value is _UNSEEN:
+                            try:
+                                value = check(text)
+                            except FieldProblem as err:
+                                problem = Problem(name, err.reason, err.message, text)
+                                if required:
+                                    return None, [problem]
+                                warnings.append(problem)
+                                clean[name] = INVALID
+                                continue
+                            if len(memo) < _MEMO:
+                                memo[text] = value
+                        clean[name] = value
                     continue
                 items = [t.strip() for t in text.split(split)] if text else []
             # A list field: every item is checked; bad items are dropped (or reject the row if required).

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from mashgraph.cli import cli
 from mashgraph.errors import MappingError, StoreUnavailable, ValidationError
 from mashgraph.ingest.jobs import EXIT_QUARANTINE_EXCEEDED, EXIT_SOURCE_FAILED, run_job, run_source
-from mashgraph.ingest.load import EDGE_MERGE_CYPHER, EDGE_PLAIN_CYPHER, NODE_KEY_CYPHER, NODE_MERGE_CYPHER, LoadPlan
+from mashgraph.ingest.load import (
+    EDGE_MERGE_CYPHER, EDGE_PLAIN_CYPHER, NODE_KEY_CYPHER, NODE_MERGE_CYPHER, NODE_UPSERT_CYPHER, LoadPlan,
+)
 from mashgraph.ingest.mapping import available_mappings, load_mapping
 from mashgraph.ingest.readers import open_extract
 from mashgraph.ingest.validate import (
@@ -173,7 +175,7 @@ def test_every_shipped_mapping_loads_and_plans():
         plan = LoadPlan(load_mapping(name))
         # Every statement is one of the constants built at import time from the model vocabulary.
         for op in plan.node_ops:
-            assert op.cypher in (NODE_MERGE_CYPHER[op.label], NODE_KEY_CYPHER[op.label])
+            assert op.cypher in (NODE_UPSERT_CYPHER[op.label], NODE_KEY_CYPHER[op.label])
         for op in plan.edge_ops:
             assert op.cypher in (*EDGE_MERGE_CYPHER.values(), *EDGE_PLAIN_CYPHER.values())
 
@@ -283,6 +285,36 @@ def test_rows_with_same_key_in_one_batch_merge_like_sequential_writes(embedded_s
     assert embedded_store.read("MATCH (r:Record) RETURN r.given_name, r.dob, r.line").rows == [["Anne", None, 4]]
 
 
+def test_node_upsert_writes_what_merge_writes(embedded_store):
+    # The loader creates-or-updates nodes with NODE_UPSERT_CYPHER; it must leave exactly the graph
+    # NODE_MERGE_CYPHER leaves, for new and existing nodes, empty ('' removes) and invalid (null
+    # keeps) dates, and properties set to null (removed).
+    def rows(prefix, batch):
+        return [{"k": f"{prefix}:{r['k']}", "p": r["p"], "dob": r["dob"]} for r in batch]
+
+    batches = [
+        [{"k": 1, "p": {"given_name": "Ann", "sex": "F", "upn": None}, "dob": "2001-02-03"},
+         {"k": 2, "p": {"given_name": "Bob"}, "dob": ""},
+         {"k": 3, "p": {}, "dob": None}],
+        [{"k": 1, "p": {"given_name": "Anne", "sex": None}, "dob": None},   # dob kept, sex removed
+         {"k": 2, "p": {"given_name": "Bob", "family_name": "Jones"}, "dob": "1990-12-31"},
+         {"k": 3, "p": {"given_name": "Cy"}, "dob": ""},
+         {"k": 4, "p": {"given_name": "Dee"}, "dob": "2010-10-10"}],
+    ]
+    for batch in batches:
+        embedded_store.write(NODE_MERGE_CYPHER["Record"], {"rows": rows("m", batch)})
+        embedded_store.write(NODE_UPSERT_CYPHER["Record"], {"rows": rows("u", batch)})
+    got = {}
+    for key, props in embedded_store.read("MATCH (r:Record) RETURN r.key, properties(r)").rows:
+        prefix, _, k = key.partition(":")
+        got.setdefault(prefix, {})[k] = {p: v for p, v in props.items() if p != "key"}
+    assert got["u"] == got["m"]
+    assert got["u"] == {"1": {"given_name": "Anne", "dob": dt.date(2001, 2, 3)},
+                        "2": {"given_name": "Bob", "family_name": "Jones", "dob": dt.date(1990, 12, 31)},
+                        "3": {"given_name": "Cy"}, "4": {"given_name": "Dee", "dob": dt.date(2010, 10, 10)}}
+    assert embedded_store.read("MATCH (r:Record) RETURN count(r)").value() == 8
+
+
 def test_failed_source_does_not_stop_the_job(embedded_store, tmp_path):
     good = people_file(tmp_path, "good.csv", ["1,police,Ann,Smith,,,,,,,,"])
     write(tmp_path / "nohdr.csv", "given_name,family_name\nAnn,Smith\n")
@@ -321,6 +353,11 @@ class _StoreFailingWrites:
         if self._marker in repr(params):
             raise StoreUnavailable("FalkorDB is not reachable: connection reset", hint="check the store")
         return self._store.write(cypher, params)
+
+    def write_encoded(self, cypher, header):  # batches arrive with their parameters encoded
+        if self._marker.encode() in header:
+            raise StoreUnavailable("FalkorDB is not reachable: connection reset", hint="check the store")
+        return self._store.write_encoded(cypher, header)
 
 
 def test_a_failed_write_fails_its_source_only_and_sources_finish_in_order(embedded_store, tmp_path):

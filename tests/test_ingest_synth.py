@@ -21,6 +21,7 @@ import pytest
 
 from mashgraph.graph import open_store
 from mashgraph.ingest.jobs import load_job, run_job
+from mashgraph.ingest.load import WRITE_DEPTH
 from mashgraph.settings import load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -172,8 +173,9 @@ def test_killed_job_resumes_to_exactly_the_same_graph(synth_dir, tmp_path):
         expected = canonical_dump(store)
 
     # The same job in a CLI process (small batches, a log line after each), killed with SIGKILL
-    # in the middle of its largest source. The writer thread queues at most two items, so once the
-    # third batch of that source is queued its IngestRun start has been written.
+    # in the middle of its largest source. At most WRITE_DEPTH batches wait for the writer thread,
+    # so once batch WRITE_DEPTH + 1 of that source is queued, its first batch (and, before it, its
+    # IngestRun start) has been written.
     job = load_job(synth_dir / "job.yml")
     sizes = {s.name: sum(Path(f).stat().st_size for f in s.files) for s in job.sources}
     victim = max(sizes, key=sizes.get)
@@ -189,7 +191,7 @@ def test_killed_job_resumes_to_exactly_the_same_graph(synth_dir, tmp_path):
             seen.append(line)
             if f" {victim}: " in line and "rows read" in line:
                 victim_batches += 1
-                if victim_batches == 3:
+                if victim_batches == WRITE_DEPTH + 1:
                     os.kill(proc.pid, signal.SIGKILL)
                     break
     finally:

@@ -333,12 +333,26 @@ class FalkorStore(GraphStore):
     def _write(self, cypher: str, params: dict[str, Any]) -> Result:
         return self._query("GRAPH.QUERY", cypher, params, self.settings.max_query_timeout_ms)
 
+    # -- pre-encoded writes (ingestion encodes on its reading thread, writes on another) --------
+    def encode_params(self, params: dict[str, Any]) -> bytes:
+        """``params`` as the ``CYPHER ...`` prefix :meth:`write_encoded` takes (QueryError if unsendable)."""
+        return params_header(params)
+
+    def write_encoded(self, cypher: str, header: bytes) -> Result:
+        """:meth:`write` with parameters already encoded by :meth:`encode_params`."""
+        self._check_open()
+        return self._send("GRAPH.QUERY", cypher, header, {}, self.settings.max_query_timeout_ms)
+
     def _query(self, command: str, cypher: str, params: dict[str, Any], timeout_ms: int) -> Result:
         """Send ``command`` (GRAPH.QUERY or GRAPH.RO_QUERY) with the parameters as a ``CYPHER`` prefix."""
+        header = params_header(params)  # QueryError for a value FalkorDB cannot take
+        return self._send(command, cypher, header, params, timeout_ms)
+
+    def _send(self, command: str, cypher: str, header: bytes, params: dict[str, Any], timeout_ms: int) -> Result:
         from falkordb.exceptions import SchemaVersionMismatchException
         from falkordb.query_result import QueryResult
 
-        text = params_header(params) + cypher.encode("utf-8")  # QueryError for a value FalkorDB cannot take
+        text = header + cypher.encode("utf-8")
         graph = self._graph
         try:
             try:
