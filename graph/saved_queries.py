@@ -20,7 +20,7 @@ Header fields: ``title`` and ``description`` (text), ``returns`` (``table`` or
 ``default``; a parameter without a default must be given on every run),
 ``tags`` (list of words) and ``timeout`` (seconds). Parameter types: ``date``
 (ISO ``YYYY-MM-DD``, passed as a string for ``date($x)``; the default may be
-``today``), ``int``, ``float``, ``string``, ``bool``, ``list`` (comma-separated
+``today``), ``int``, ``float``, ``string``, ``bool``, ``person`` (a Person key that must exist), ``list`` (comma-separated
 text or a JSON array).
 
 The loader checks every file and names the file and line of the first problem:
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
-PARAM_TYPES = ("date", "int", "float", "string", "bool", "list")
+PARAM_TYPES = ("date", "int", "float", "string", "bool", "list", "person")
 RETURNS = ("table", "graph")
 HEADER_FIELDS = {"title", "description", "params", "tags", "timeout", "returns"}
 REQUIRED_FIELDS = ("title", "description", "returns")
@@ -90,7 +90,12 @@ _FORMS = {
     "string": "text",
     "bool": "true or false",
     "list": "comma-separated values like a,b,c or a JSON array like [\"a\",\"b\"]",
+    "person": "a person key like P3f9a2c1b7d10 (from search results or the person page)",
 }
+
+# A `person` parameter must name a Person that exists: an unknown key would
+# otherwise look like a person about whom nothing is known.
+PERSON_EXISTS_CYPHER = "MATCH (p:Person {key: $key}) RETURN count(p) AS n"
 
 
 @dataclass(frozen=True)
@@ -300,7 +305,7 @@ def _used_params(body: str) -> dict[str, int]:
 
 def _coerce_default(ptype: str, value: Any) -> Any:
     """A header default, which must already be of the declared YAML type (a date may be ISO text)."""
-    natural = {"int": (int,), "float": (int, float), "string": (str,), "bool": (bool,),
+    natural = {"int": (int,), "float": (int, float), "string": (str,), "person": (str,), "bool": (bool,),
                "list": (list,), "date": (dt.date, str)}[ptype]
     if not isinstance(value, natural) or (isinstance(value, bool) and ptype != "bool"):
         raise ValueError(value)
@@ -421,7 +426,7 @@ def _example(param: QueryParam) -> str:
             return value.isoformat()
         return str(value)
     return {"date": "2024-03-31", "int": "3", "float": "0.5", "string": "VALUE",
-            "bool": "true", "list": "a,b"}[param.type]
+            "bool": "true", "list": "a,b", "person": "P3f9a2c1b7d10"}[param.type]
 
 
 # -- running -------------------------------------------------------------------
@@ -445,6 +450,11 @@ def run_saved_query(store: Any, query: SavedQuery, params: Mapping[str, Any] | N
     ``settings.row_cap``. Returns the result and whether rows were cut.
     """
     values = coerce_params(query, dict(params or {}))
+    for name, param in query.params.items():
+        key = values.get(name)
+        if param.type == "person" and key is not None and not store.read(PERSON_EXISTS_CYPHER, {"key": key}).value():
+            raise SavedQueryError(f"{query.slug}: no Person with key {key!r} (parameter {name!r})",
+                                  hint="copy the key from search results or the person page")
     result = store.read(query.cypher, values, timeout=query.timeout)
     cap = row_cap if row_cap is not None else store.settings.row_cap
     if cap is not None and cap >= 0 and len(result.rows) > cap:
@@ -481,10 +491,12 @@ ORDER BY agencies DESC, person
   are required; `params`, `tags` and `timeout` (seconds; default the
   `query_timeout_ms` setting) are optional.
 - Each parameter has a `type` (`date`, `int`, `float`, `string`, `bool`,
-  `list`), a `help` text and usually a `default` of that type; one without a
-  default must be given on every run. Dates are ISO (`2024-03-31`) or `today`
-  and reach the query as text: write `date($since)`. Lists are given as
-  `a,b,c` or a JSON array.
+  `list`, `person`), a `help` text and usually a `default` of that type; one
+  without a default must be given on every run. Dates are ISO (`2024-03-31`)
+  or `today` and reach the query as text: write `date($since)`. Lists are
+  given as `a,b,c` or a JSON array. A `person` is a Person key; the runner
+  refuses a key that names no Person, so an unknown key never reads as a
+  person about whom nothing is known.
 - Every `$param` the query uses must be declared and every declared one used;
   the loader names the file and line of any problem.
 - Write portable Cypher (see DESIGN.md "Portable Cypher"): it must run on

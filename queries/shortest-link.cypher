@@ -7,8 +7,8 @@
 //   to 10 steps are searched (a step is one relationship; person - record -
 //   address - record - person is 4 steps). No row means no chain that short.
 // params:
-//   from_person: {type: string, help: key of the first person}
-//   to_person: {type: string, help: key of the second person}
+//   from_person: {type: person, help: key of the first person}
+//   to_person: {type: person, help: key of the second person}
 //   max_paths: {type: int, default: 5, help: most shortest chains to show when several are equally short}
 // tags: [network, person]
 // returns: graph

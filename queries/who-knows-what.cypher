@@ -8,7 +8,7 @@
 //   sent or shared with it). Rows where an agency works with the person but
 //   does not know the concern are the gaps in the picture.
 // params:
-//   person: {type: string, help: the person's key (as shown in search results and on the person page)}
+//   person: {type: person, help: the person's key (as shown in search results and on the person page)}
 // tags: [fragmentation, person]
 // returns: table
 MATCH (p:Person {key: $person})

@@ -8,7 +8,7 @@
 //   written out). Each person is listed once, at the nearest ring, with how
 //   many people of the previous ring they are linked to (1 for ring 1).
 // params:
-//   person: {type: string, help: key of the person at the centre}
+//   person: {type: person, help: key of the person at the centre}
 //   k: {type: int, default: 2, help: how many hops out to go (1 to 3)}
 //   limit: {type: int, default: 500, help: most people to list}
 // tags: [network, person]
