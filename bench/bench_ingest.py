@@ -121,18 +121,23 @@ def child_mashgraph(data: Path, db: Path, dump: Path) -> dict:
     try:
         s0, c0, t0 = _server_cpu_s(store), time.process_time(), time.perf_counter()
         report = jobs.run_job(store, data / "job.yml", quarantine_dir=db.parent / "ingest-quarantine")
-        elapsed = time.perf_counter() - t0
-        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
-        nodes, rels = _element_counts(store)
-        server = _server_peak_mib(store)
+        figures = _phase_figures(store, t0, c0, s0)
         _dump_graph(store, dump)
     finally:
         store.close()
     totals = report.totals()
-    return {"seconds": elapsed, "rows": totals["read"], "loaded": totals["loaded"],
-            "quarantined": totals["quarantined"], "nodes": nodes, "rels": rels,
-            "failed": [s.name for s in report.failed], "python_peak_mib": _self_peak_mib(),
-            "server_peak_mib": server, "refresh_s": refresh["seconds"], **cpu}
+    return {**figures, "rows": totals["read"], "loaded": totals["loaded"],
+            "quarantined": totals["quarantined"], "failed": [s.name for s in report.failed],
+            "python_peak_mib": _self_peak_mib(), "refresh_s": refresh["seconds"]}
+
+
+def _phase_figures(store, t0: float, c0: float, s0: float) -> dict:
+    """Wall and CPU seconds since the marks taken before a phase, the graph's size, the server's peak."""
+    figures = {"seconds": time.perf_counter() - t0, "python_cpu_s": time.process_time() - c0,
+               "server_cpu_s": _server_cpu_s(store) - s0}
+    figures["nodes"], figures["rels"] = _element_counts(store)
+    figures["server_peak_mib"] = _server_peak_mib(store)
+    return figures
 
 
 def _dump_graph(store, path: Path) -> None:
@@ -181,14 +186,10 @@ def child_floor(dump: Path, db: Path) -> dict:
             store.write_batches(_floor_node_cypher(label, DATE_PROPS.get(label, ())), rows, 10_000)
         for (la, t, lb), rows in rels.items():
             store.write_batches(_floor_rel_cypher(la, t, lb, DATE_PROPS.get(t, ())), rows, 10_000)
-        elapsed = time.perf_counter() - t0
-        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
-        n, r = _element_counts(store)
-        server = _server_peak_mib(store)
+        figures = _phase_figures(store, t0, c0, s0)
     finally:
         store.close()
-    return {"seconds": elapsed, "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(),
-            "server_peak_mib": server, **cpu}
+    return {**figures, "python_peak_mib": _self_peak_mib()}
 
 
 def _floor_node_cypher(label: str, dates: tuple[str, ...]) -> str:
@@ -252,14 +253,11 @@ def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
                     break
             if sampled:
                 break
-        elapsed = time.perf_counter() - t0
-        cpu = {"python_cpu_s": time.process_time() - c0, "server_cpu_s": _server_cpu_s(store) - s0}
-        n, r = _element_counts(store)
-        server = _server_peak_mib(store)
+        figures = _phase_figures(store, t0, c0, s0)
     finally:
         store.close()
-    return {"seconds": elapsed, "rows": done, "total_rows": total_rows, "sampled": sampled,
-            "nodes": n, "rels": r, "python_peak_mib": _self_peak_mib(), "server_peak_mib": server, **cpu}
+    return {**figures, "rows": done, "total_rows": total_rows, "sampled": sampled,
+            "python_peak_mib": _self_peak_mib()}
 
 
 def _chain(statements: list[tuple[str, list[dict]]]) -> tuple[str, dict]:
