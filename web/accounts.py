@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import secrets
@@ -70,7 +71,11 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 # A hash to check against when the user does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown user names against (same time as a real check); made on first use,
+    not at import, because scrypt costs ~0.17 s and every CLI command imports this module."""
+    return generate_password_hash("not a real password")
 
 
 def _now() -> dt.datetime:
@@ -203,7 +208,7 @@ class Accounts:
         rows = self._rows("SELECT password_hash, disabled, failed_logins, locked_until FROM users "
                           "WHERE name = ?", (name,))
         if not rows:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(), password)
             return None
         pw_hash, disabled, failed, locked_until = rows[0]
         now = _now()
