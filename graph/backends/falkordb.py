@@ -33,6 +33,7 @@ KEYS_BY_ID_FALKORDB = "UNWIND $ids AS i MATCH (n) WHERE id(n) = i RETURN i, n.ke
 # key"); a GRAPH.QUERY of this creates the empty graph.
 CREATE_GRAPH_FALKORDB = "RETURN 1"
 CONSTRAINT_STATUS_FALKORDB = "CALL db.constraints() YIELD status RETURN status"
+INDEX_STATUS_FALKORDB = "CALL db.indexes() YIELD status RETURN status"
 SHOW_INDEXES_FALKORDB = (
     "CALL db.indexes() YIELD label, properties, types "
     "RETURN 'index' AS kind, label, properties, types")
@@ -363,7 +364,14 @@ class FalkorStore(GraphStore):
                 raise
             return self._result(res)
         except Exception as err:
-            raise _translate(err, cypher, params) from err
+            translated = _translate(err, cypher, params)
+            if isinstance(translated, StoreUnavailable):
+                translated = self._explain_unavailable(translated)
+            raise translated from err
+
+    def _explain_unavailable(self, err: StoreUnavailable) -> StoreUnavailable:
+        """Add what the backend knows about why the server went away (the embedded one reads its log)."""
+        return err
 
     def _explain(self, cypher: str, params: dict[str, Any]) -> str:
         # GRAPH.EXPLAIN plans without running; never send an EXPLAIN prefix to FalkorDB.
@@ -391,7 +399,8 @@ class FalkorStore(GraphStore):
                               hint="check the store version (FalkorDB >= 4.2 is needed)") from err
 
     def _wait_for_schema(self) -> None:
-        # Unique constraints build in the background; callers rely on them at once.
+        # Indexes and unique constraints build in the background; callers rely on
+        # both at once (a key look-up planned before its index is ready scans).
         deadline = time.monotonic() + self.settings.max_query_timeout_ms / 1000
         while True:
             res = self._graph.ro_query(CONSTRAINT_STATUS_FALKORDB)
@@ -399,10 +408,12 @@ class FalkorStore(GraphStore):
             if "FAILED" in pending:
                 raise SchemaError("a unique constraint failed to build: duplicate keys exist",
                                   hint="run `mashgraph schema show` and remove the duplicates")
+            res = self._graph.ro_query(INDEX_STATUS_FALKORDB)
+            pending += [r[0] for r in res.result_set if r[0] != "OPERATIONAL"]
             if not pending:
                 return
             if time.monotonic() > deadline:
-                raise SchemaError("constraints still building after the longest query timeout",
+                raise SchemaError("indexes or constraints still building after the longest query timeout",
                                   hint="run `mashgraph schema apply` again later")
             time.sleep(0.05)
 
