@@ -208,7 +208,7 @@ class EmbeddedStore(FalkorStore):
         client = self._client
         if client is None:
             return err
-        state = "running" if client.pid else "gone"
+        state = "running" if _alive(int(client.pid or 0)) else "gone"
         crash = _crash_report(client.logfile)
         if crash:
             kept = _keep_crash_log(Path(client.logfile), self.path)
@@ -342,18 +342,24 @@ def _keep_crash_log(log_path: Path, db_dir: Path) -> Path | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    """True if ``pid`` is a running process (a zombie nobody has reaped yet is not)."""
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _wait_gone(pid: int, timeout_s: float) -> bool:
     """Wait until ``pid`` has exited (or is a zombie nobody reaps); True if it has."""
     deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
+    while _alive(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
+    return True
 
 
 def _log_tail(client: Any, lines: int = 3) -> str:
