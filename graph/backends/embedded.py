@@ -126,8 +126,8 @@ class EmbeddedStore(FalkorStore):
         """Attach to this directory's running server, or start one and check that it answers.
 
         FalkorDB 4.22 sometimes deadlocks right after a fresh start (the main
-        thread waits forever for its global graph lock, about once in a
-        thousand starts here). A server this call started is probed with a
+        thread waits forever for its global graph lock; 3 times in about
+        21,000 starts here). A server this call started is probed with a
         graph create and delete, which take that lock; one that does not answer
         in time holds no write of ours, so it is killed and started again."""
         registry = self.path / REGISTRY_FILE
