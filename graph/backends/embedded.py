@@ -125,9 +125,9 @@ class EmbeddedStore(FalkorStore):
     def _start(self) -> Any:
         """Attach to this directory's running server, or start one and check that it answers.
 
-        FalkorDB 4.22 sometimes deadlocks right after a fresh start (the main
-        thread waits forever for its global graph lock; 3 times in about
-        21,000 starts here). A server this call started is probed with a
+        FalkorDB 4.22 has deadlocked soon after a fresh start (a graph-creating
+        command waits forever for its global graph lock; 3 times in about 11,600
+        starts here, none since schema creation waits for its indexes). A server this call started is probed with a
         graph create and delete, which take that lock; one that does not answer
         in time holds no write of ours, so it is killed and started again."""
         registry = self.path / REGISTRY_FILE
