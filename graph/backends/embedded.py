@@ -127,9 +127,10 @@ class EmbeddedStore(FalkorStore):
 
         FalkorDB 4.22 has deadlocked soon after a fresh start (a graph-creating
         command waits forever for its global graph lock; 3 times in about 11,600
-        starts here, none since schema creation waits for its indexes). A server this call started is probed with a
-        graph create and delete, which take that lock; one that does not answer
-        in time holds no write of ours, so it is killed and started again."""
+        starts here, none since schema creation waits for its indexes). A server
+        this call started is probed with a graph create and delete, which take
+        that lock; one that does not answer in time holds no write of ours, so
+        it is killed and started again (docs/stores.md, "Start-up check")."""
         registry = self.path / REGISTRY_FILE
         for attempt in range(1, START_ATTEMPTS + 1):
             if registry.exists() and _live_server(registry) is None:
