@@ -315,3 +315,21 @@ def test_each_schema_statement_waits_until_the_ones_before_are_built(tmp_path, m
     for i in ddl_at:  # every statement follows a status check that found nothing building
         last_status = next(e for e in reversed(events[:i]) if e[0] == "status")
         assert last_status == ("status", [])
+
+
+def test_a_crashed_servers_log_is_kept_private_in_the_database_directory(tmp_path):
+    from mashgraph.graph.backends.embedded import _forget
+
+    run_dir, db_dir = tmp_path / "run", tmp_path / "graph"
+    run_dir.mkdir()
+    db_dir.mkdir()
+    report = "=== REDIS BUG REPORT START ===\n12:M # Redis 8.10.2 crashed by signal: 11, si_code: 1\n"
+    (run_dir / "redis.log").write_text(report)
+    (run_dir / "redis.config").write_text("port 0\n")
+    registry = db_dir / REGISTRY_FILE
+    registry.write_text(json.dumps({"pidfile": str(run_dir / "redis.pid")}))
+    _forget(registry)
+    kept = list(db_dir.glob("server-crash-*.log"))
+    assert len(kept) == 1 and kept[0].read_text() == report
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    assert not registry.exists() and not (run_dir / "redis.log").exists()
