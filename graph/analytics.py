@@ -7,8 +7,8 @@ out; over a 100,000-people graph that is about a second of FalkorDB time per
 query however the Cypher is written (docs/benchmarks.md). The rankings
 (`fragmentation-persons`, `fragmentation-households`, `agency-sharing-matrix`)
 read the facts below instead; `refresh_facts` recomputes them with exactly the
-DESIGN definitions and runs at the end of entity resolution (``resolve_records``)
-and of the truth linking the tests use. Re-running it changes nothing.
+DESIGN definitions and runs at the end of every ingestion job (``run_job``, ``run_source``),
+of entity resolution (``resolve_records``) and of the truth linking the tests use. Re-running it changes nothing.
 
 Per ``Person`` (every person; lists sorted):
 
@@ -41,6 +41,8 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from ..errors import MashgraphError
 
 __all__ = ["refresh_facts", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
            "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER"]
@@ -143,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None, help="store URL or path (default: MASHGRAPH_DB or ./data/graph)")
     args = parser.parse_args(argv)
     overrides = {"db": args.db} if args.db else {}
-    settings = load_settings(**overrides)
-    with open_store(settings.db, settings) as store:
-        report = refresh_facts(store)
+    try:
+        settings = load_settings(**overrides)
+        with open_store(settings.db, settings) as store:
+            report = refresh_facts(store)
+    except MashgraphError as err:  # one clear line, as every mashgraph command gives
+        print(f"error: {err.one_line()}", file=sys.stderr)
+        return err.exit_code
     print(f"facts refreshed: {report.persons:,} persons, {report.households:,} households "
           f"in {report.elapsed:.1f} s")
     return 0

@@ -9,9 +9,9 @@
 //   (always hears). The pairs that share least are listed first. Read a row
 //   as "of the concerns <raised_by> raised about people both agencies work
 //   with, <known_to> knew of <shared>".
-//   The figures are worked out once after each resolution of identities
-//   (the analytics step, graph/analytics.py) and stored on the graph, so
-//   they describe the graph as it was at the last resolution run.
+//   The figures are worked out after each ingestion job and each resolution
+//   of identities (the analytics step, graph/analytics.py) and stored on the
+//   graph, so they describe the graph as it was at the last of those runs.
 // params:
 //   min_concerns: {type: int, default: 1, help: only pairs where the first agency raised at least this many concerns about shared people}
 // tags: [fragmentation, agencies, weekly]

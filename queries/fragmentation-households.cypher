@@ -8,9 +8,9 @@
 //   unknown pairs, from 0 (every agency knows every concern) to 1. A household
 //   where different agencies each hold one piece of the picture scores high.
 //   Households are listed with the highest score first.
-//   The figures are worked out once after each resolution of identities
-//   (the analytics step, graph/analytics.py) and stored on the graph, so
-//   they describe the graph as it was at the last resolution run.
+//   The figures are worked out after each ingestion job and each resolution
+//   of identities (the analytics step, graph/analytics.py) and stored on the
+//   graph, so they describe the graph as it was at the last of those runs.
 // params:
 //   min_members: {type: int, default: 2, help: only households with at least this many resolved members}
 //   min_agencies: {type: int, default: 2, help: only households known to at least this many agencies}

@@ -8,9 +8,9 @@
 //   working with the person knows every concern; near 1 means each concern
 //   stays with the agency that raised it. People are listed with the highest
 //   score first, then the most unknown pairs.
-//   The figures are worked out once after each resolution of identities
-//   (the analytics step, graph/analytics.py) and stored on the graph, so
-//   they describe the graph as it was at the last resolution run.
+//   The figures are worked out after each ingestion job and each resolution
+//   of identities (the analytics step, graph/analytics.py) and stored on the
+//   graph, so they describe the graph as it was at the last of those runs.
 // params:
 //   min_agencies: {type: int, default: 2, help: only people known to at least this many agencies}
 //   min_score: {type: float, default: 0.0, help: only people with at least this fragmentation score (0 to 1)}

@@ -7,8 +7,8 @@
 //   of it. "No factors identified" (21) is not a concern. One row per
 //   person, concern and unaware agency, most recent first.
 //   The agencies working with each person, and which people have nothing
-//   siloed at all, are read from facts worked out after each resolution of
-//   identities (graph/analytics.py).
+//   siloed at all, are read from facts worked out after each ingestion job
+//   and each resolution of identities (graph/analytics.py).
 // params:
 //   since: {type: date, default: 2000-01-01, help: only concerns first raised on or after this date}
 //   until: {type: date, default: today, help: only concerns raised on or before this date}

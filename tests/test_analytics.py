@@ -216,3 +216,11 @@ def test_ingestion_refreshes_the_facts(tmp_path):
         run_job(store, FIXTURES / "synth" / "job.yml")  # the same files again: nothing new loads
         assert store.read("MATCH (p:Person) WHERE p.frag_involved IS NULL RETURN count(p)").value() == 0
         assert_facts_match_definitions(store)
+
+
+def test_the_refresh_command_reports_a_bad_store_in_one_line(capsys):
+    from mashgraph.graph.analytics import main
+
+    assert main(["--db", "ftp://nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown graph store URL scheme 'ftp'") and "Traceback" not in err
