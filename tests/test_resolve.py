@@ -496,3 +496,15 @@ def test_resolve_on_every_backend(store, tmp_path):
     assert a["health:CF1"]["person"] != a["health:CF2"]["person"]
     again = resolve_records(store, ResolveSettings(model_dir=str(tmp_path / "models")))
     assert again.new_keys == 0
+
+
+def test_an_unwritable_model_folder_is_a_clear_error_and_writes_nothing(tmp_path):
+    from mashgraph.errors import ConfigError
+
+    store, _rows = _small_store(tmp_path, "nomodel")
+    (tmp_path / "a-file").write_text("not a folder")
+    with store:
+        with pytest.raises(ConfigError) as info:
+            resolve_records(store, ResolveSettings(model_dir=str(tmp_path / "a-file" / "models")))
+        assert "cannot write the trained model" in info.value.one_line()
+        assert store.read("MATCH (p:Person) RETURN count(p) AS n").value() == 0

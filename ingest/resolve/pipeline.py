@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ...errors import ConfigError
 from ..private_files import open_private
 from ...graph.analytics import refresh_facts
 from ...graph.store import GraphStore
@@ -93,7 +94,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -> ResolveReport:
+def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) -> ResolveReport:
     """Link every ``Record`` in ``store`` to a ``Person`` and write the result.
 
     Steps: read records; exact links on shared valid strong identifiers; a Splink
@@ -104,10 +105,7 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -
     ``ResolveRun`` node are written and stale links removed. Idempotent: a
     second run on the same records changes no key.
     """
-    if not isinstance(settings, ResolveSettings):
-        # None, or the application's Settings (its store options are already in
-        # ``store``): resolve with the documented defaults.
-        settings = ResolveSettings()
+    settings = settings or ResolveSettings()
     started = _now()
     clock = time.perf_counter()
     run = "resolve-" + started.strftime("%Y%m%dT%H%M%S%fZ")
@@ -279,12 +277,16 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | Any = None) -
     model_path = None
     if model_settings is not None:
         model_dir = Path(settings.model_dir) if settings.model_dir else default_model_dir(store)
-        model_dir.mkdir(parents=True, exist_ok=True)
         model_path = model_dir / f"{run}.json"
         tmp = model_path.with_suffix(".json.tmp")
-        with open_private(tmp) as fh:
-            fh.write(json.dumps(model_settings, indent=1, default=str))
-        os.replace(tmp, model_path)
+        try:
+            with open_private(tmp) as fh:  # creates model_dir too
+                fh.write(json.dumps(model_settings, indent=1, default=str))
+            os.replace(tmp, model_path)
+        except OSError as err:
+            raise ConfigError(f"cannot write the trained model to {model_path}: {err.strerror or err}; "
+                              "nothing was written to the graph",
+                              hint="choose a writable folder with --model-dir") from None
         report.model_path = str(model_path)
     report.review_pairs = len(review)
     t = lap("prepare-write", t)
