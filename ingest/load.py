@@ -230,11 +230,11 @@ class _NodeOp(_Op):
 
 
 class _EdgeOp(_Op):
-    def __init__(self, edge: Any, cypher: str, full: bool, dates: tuple[str, ...]) -> None:
+    def __init__(self, edge: Any, cypher: str, full: bool, dates: tuple[str, ...],
+                 start_index: int, end_index: int) -> None:
         super().__init__(edge, cypher, full, dates)
-        self.start = edge.start
-        self.end = edge.end
-        self.start_index = self.end_index = 0
+        # Positions in LoadPlan.node_ops of the nodes the relationship joins.
+        self.start_index, self.end_index = start_index, end_index
 
 
 @dataclass
@@ -278,10 +278,8 @@ class LoadPlan:
         for edge in mapping.edges:
             name = edge_name(mapping.nodes[edge.start].label, edge.type, mapping.nodes[edge.end].label)
             full = bool(edge.props)
-            op = _EdgeOp(edge, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name],
-                         full, DATE_PROPS.get(edge.type, ()))
-            op.start_index, op.end_index = index[edge.start], index[edge.end]
-            self.edge_ops.append(op)
+            self.edge_ops.append(_EdgeOp(edge, EDGE_MERGE_CYPHER[name] if full else EDGE_PLAIN_CYPHER[name],
+                                         full, DATE_PROPS.get(edge.type, ()), index[edge.start], index[edge.end]))
 
     def new_batch(self) -> Batch:
         return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
@@ -428,13 +426,12 @@ def _fast_gil_handoff(on: bool) -> None:
 class WriteTicket:
     """The writes of one file load queued on a :class:`BatchWriter`: its first error, counters, end time."""
 
-    __slots__ = ("name", "error", "stats", "statements", "sealed", "done", "finished_at", "abandoned")
+    __slots__ = ("name", "error", "stats", "sealed", "done", "finished_at", "abandoned")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.error: BaseException | None = None
         self.stats: dict[str, int] = {}
-        self.statements = 0
         self.sealed = False          # no more items will be queued for it
         self.done = False            # every item queued for it was written (or skipped after an error)
         self.finished_at = 0.0       # time.perf_counter() when done
@@ -497,7 +494,6 @@ class BatchWriter:
                     if callable(params):
                         params = params()
                     result = self._write(cypher, params)
-                ticket.statements += 1
                 for name, value in (getattr(result, "stats", None) or {}).items():
                     ticket.stats[name] = ticket.stats.get(name, 0) + value
         except BaseException as err:  # reported through the ticket, in the caller's thread
