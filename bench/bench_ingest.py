@@ -44,12 +44,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
 import sys
 import time
+
+from benchdocs import replace_section
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,12 +75,13 @@ def _server_peak_mib(store) -> float:
 
 def _server_cpu_s(store) -> float:
     """CPU seconds (user + system) the store's redis-server has used so far."""
-    pid = getattr(store, "server_pid", 0)
+    import psutil
+
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
+        times = psutil.Process(getattr(store, "server_pid", 0) or -1).cpu_times()
+    except (psutil.Error, ValueError):
         return float("nan")
+    return times.user + times.system
 
 
 def _self_peak_mib() -> float:
@@ -372,18 +374,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_docs(lines: list[str], args: argparse.Namespace) -> None:
     path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8")
     command = "python bench/bench_ingest.py" + (f" --people {args.people}" if args.people != 100_000 else "") \
         + (f" --seed {args.seed}" if args.seed != 7 else "") + " --write-docs"
     body = (f"\nCommand: `{command}` ({time.strftime('%Y-%m-%d')}). Each load runs in its own process into a fresh "
             "embedded FalkorDB; see the docstring of `bench/bench_ingest.py` for what each line measures.\n\n"
             + "\n".join(f"- {line}" for line in lines) + "\n\n")
-    match = re.search(r"^## Ingestion\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
-    if match is None:
-        text = text.rstrip("\n") + "\n\n## Ingestion\n" + body
-    else:
-        text = text[:match.start(1)] + body + text[match.end(1):]
-    path.write_text(text, encoding="utf-8")
+    replace_section("## Ingestion", body, path)
     print(f"wrote {path}")
 
 

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from mashgraph.graph import open_store  # noqa: E402
 from mashgraph.graph.saved_queries import SavedQuery, coerce_params, load_library, run_saved_query  # noqa: E402
 from mashgraph.settings import load_settings  # noqa: E402
+from benchdocs import replace_section  # noqa: E402
 
 LIMIT_SECONDS = 1.0
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -162,11 +163,7 @@ def table(rows: list[dict[str, Any]], runs: int) -> str:
 
 
 def write_docs(text: str) -> None:
-    doc = DOCS.read_text(encoding="utf-8")
-    start = doc.index(SECTION)
-    end = doc.find("\n## ", start + len(SECTION))
-    tail = doc[end:] if end != -1 else "\n"
-    DOCS.write_text(doc[:start] + SECTION + "\n\n" + text.strip() + "\n" + tail, encoding="utf-8")
+    replace_section(SECTION, text, DOCS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [time_query(store, library[slug], samples, args.runs) for slug in slugs]
 
     size = ", ".join(f"{label} {n:,}" for label, n in sorted(labels.items()))
-    build_line = ", ".join(f"{k.removesuffix('_s')} {v:.0f} s" for k, v in facts.items() if k.endswith("_s"))
+    build_line = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in facts.items() if k.endswith("_s"))
     cmd = "python bench/bench_queries.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = "\n".join([
         f"Command: `{cmd.strip()}` (embedded FalkorDB, Python {platform.python_version()}, "

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import psutil
 
+from benchdocs import replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Entity resolution"
@@ -271,11 +273,7 @@ def update_docs(r: dict, command: str) -> None:
                  f"{b['predicted_persons']:,} |")
     lines += ["", f"Recall gain over exact identifier matching: **{m['recall'] - b['recall']:+.4f}** "
               f"({b['recall']:.4f} -> {m['recall']:.4f}) at precision {m['precision']:.4f}.", ""]
-    text = DOCS.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    nxt = text.find("\n## ", start + len(SECTION))
-    end = len(text) if nxt == -1 else nxt + 1
-    DOCS.write_text(text[:start] + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+    replace_section(SECTION, "\n".join(lines[1:]), DOCS)  # lines[0] is the heading
     print(f"updated {DOCS.relative_to(ROOT)} ({SECTION})")
 
 
