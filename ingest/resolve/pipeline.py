@@ -105,213 +105,258 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     ``ResolveRun`` node are written and stale links removed. Idempotent: a
     second run on the same records changes no key.
     """
-    settings = settings or ResolveSettings()
-    started = _now()
-    clock = time.perf_counter()
-    run = "resolve-" + started.strftime("%Y%m%dT%H%M%S%fZ")
-    report = ResolveReport(run=run, threshold=settings.threshold)
-    timings = report.timings
+    run = _Resolution(store, settings or ResolveSettings())
+    run.step("read", run.read_records)
+    run.step("exact", run.apply_decisions, run.link_identifiers)
+    run.step("model", run.score_pairs)
+    run.step("cluster", run.link_model_pairs)
+    run.step("prepare-write", run.assign_persons, run.save_model)
+    run.step("write", run.write)
+    # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
+    run.step("facts", lambda: refresh_facts(store))
+    return run.finish()
 
-    def lap(name: str, since: float) -> float:
-        now = time.perf_counter()
-        timings[name] = round(now - since, 2)
-        return now
 
-    t = clock
-    raw = load_records(store)
-    table = clean_records(raw)
-    previous = read_assignments(store)
-    decisions = latest_decisions(read_decisions(store))
-    t = lap("read", t)
-    keys = table["unique_id"].tolist()
-    known = set(keys)
-    report.records = len(keys)
+# The evidence of a record's strongest accepted link, built once at the end (most are never needed).
+EvidenceMaker = Callable[[], dict[str, Any]]
 
-    conflict_ids: dict[str, dict[str, str]] = {}
-    for kind in STRONG_IDENTIFIERS:
-        for key, value in zip(table["unique_id"], table[kind]):
-            if isinstance(value, str) and is_conflict_scope(kind, value):
-                conflict_ids.setdefault(key, {})[kind] = value
-    clusters = ConstrainedClusters(keys, conflict_ids)
-    # record -> how to build the evidence of its strongest accepted link (built once, at the end)
-    best: dict[str, Callable[[], dict[str, Any]]] = {}
-    review: dict[str, dict[str, Any]] = {}
 
-    def accept(a: str, b: str, evidence_a: Callable[[], dict[str, Any]],
-               evidence_b: Callable[[], dict[str, Any]]) -> None:
-        best.setdefault(a, evidence_a)
-        best.setdefault(b, evidence_b)
+class _Resolution:
+    """The state of one ``resolve_records`` run; each step method adds to ``report``."""
 
-    # 1. Human decisions: "different" become constraints, "same" are forced links.
-    for pk, d in sorted(decisions.items()):
-        a, b = d["record_a"], d["record_b"]
-        if a not in known or b not in known:
-            report.ignored_decisions += 1
-            continue
-        if d["decision"] == "different":
-            clusters.forbid(a, b)
-    for pk, d in sorted(decisions.items()):
-        a, b = d["record_a"], d["record_b"]
-        if d["decision"] == "same" and a in known and b in known:
-            clusters.link(a, b, force=True)
-            report.decision_links += 1
-            accept(a, b, partial(ev.decision_evidence, d, b), partial(ev.decision_evidence, d, a))
+    def __init__(self, store: GraphStore, settings: ResolveSettings) -> None:
+        self.store, self.settings = store, settings
+        self.started = _now()
+        self._clock = time.perf_counter()
+        self.run = "resolve-" + self.started.strftime("%Y%m%dT%H%M%S%fZ")
+        self.report = ResolveReport(run=self.run, threshold=settings.threshold)
+        self.table = pd.DataFrame()
+        self.keys: list[str] = []
+        self.known: set[str] = set()
+        self.previous: dict[str, str] = {}
+        self.decisions: dict[str, dict[str, Any]] = {}
+        self.clusters = ConstrainedClusters([])
+        self.best: dict[str, EvidenceMaker] = {}  # record -> evidence of its strongest link
+        self.review: dict[str, dict[str, Any]] = {}  # pair key -> review-band row
+        self.id_pairs: list[tuple[str, str]] = []
+        self.model_settings: dict[str, Any] | None = None
+        self.pairs = pd.DataFrame()
+        self.persons: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+        self.moved: list[dict[str, Any]] = []
 
-    # 2. Exact links on valid strong identifiers, most reliable identifier first.
-    id_pairs: list[tuple[str, str]] = []
-    for kind in STRONG_IDENTIFIERS:
-        holders: dict[str, list[str]] = {}
-        for key, value in zip(table["unique_id"], table[kind]):
-            if isinstance(value, str):
-                holders.setdefault(value, []).append(key)
-        for value in sorted(v for v, m in holders.items() if len(m) > 1):
-            members = sorted(holders[value])
-            head = members[0]
-            for other in members[1:]:
-                if len(id_pairs) < 200_000:
-                    id_pairs.append((head, other))
-                if clusters.link(head, other):
-                    report.exact_links += 1
-                    accept(head, other, partial(ev.exact_evidence, kind, value, other),
-                           partial(ev.exact_evidence, kind, value, head))
-                else:
-                    report.refused_links += 1
-                    reason = f"same {kind} but {clusters.conflict(head, other)}"
-                    review[pair_key(head, other)] = _review_row(
-                        head, other, 1.0, False, reason, ev.exact_evidence(kind, value, other), run,
-                        threshold=settings.threshold, conflict=True)
-    t = lap("exact", t)
+    def step(self, name: str, *actions: Callable[[], Any]) -> None:
+        """Run ``actions`` and record their time under ``name`` in the report."""
+        t = time.perf_counter()
+        for action in actions:
+            action()
+        self.report.timings[name] = round(time.perf_counter() - t, 2)
 
-    # 3. The probabilistic model.
-    model_settings: dict[str, Any] | None = None
-    pairs = pd.DataFrame()
-    default_model = load_default_model()
-    if len(keys) >= max(2, settings.min_records_to_train) or (len(keys) >= 2 and default_model is None):
-        trained = train_and_predict(table, pd.DataFrame(id_pairs, columns=["l", "r"]),
-                                    floor=settings.review_low, seed=settings.seed,
-                                    u_max_pairs=settings.u_max_pairs, threads=settings.threads)
-        model_settings, pairs = trained.settings, trained.pairs
-        report.model_source = "trained on this store's records (EM, no labels)"
-    elif len(keys) >= 2 and default_model is not None:
-        trained = predict_with_model(table, default_model, floor=settings.review_low,
-                                     threads=settings.threads)
-        model_settings, pairs = trained.settings, trained.pairs
-        report.model_source = (f"bundled pre-trained model ({len(keys)} records < "
-                               f"{settings.min_records_to_train}: too few to train on)")
-    report.scored_pairs = len(pairs)
-    t = lap("model", t)
+    def finish(self) -> ResolveReport:
+        self.report.elapsed = round(time.perf_counter() - self._clock, 2)
+        return self.report
 
-    if model_settings is not None and not pairs.empty:
-        labels = level_labels(model_settings)
-        lam = float(model_settings.get("probability_two_random_records_match", 1e-4))
-        prior = math.log2(lam / (1 - lam))
-        pairs = pairs.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
-                                  ascending=[False, True, True], kind="mergesort")
-        columns = {c: pairs[c].tolist() for c in pairs.columns}
+    def read_records(self) -> None:
+        """Read and clean every record, the current assignments and the decisions."""
+        self.table = clean_records(load_records(self.store))
+        self.previous = read_assignments(self.store)
+        self.decisions = latest_decisions(read_decisions(self.store))
+        self.keys = self.table["unique_id"].tolist()
+        self.known = set(self.keys)
+        self.report.records = len(self.keys)
+        conflict_ids: dict[str, dict[str, str]] = {}
+        for kind in STRONG_IDENTIFIERS:
+            for key, value in zip(self.table["unique_id"], self.table[kind]):
+                if isinstance(value, str) and is_conflict_scope(kind, value):
+                    conflict_ids.setdefault(key, {})[kind] = value
+        self.clusters = ConstrainedClusters(self.keys, conflict_ids)
 
-        def pair_row(i: int) -> dict[str, Any]:
-            return {c: values[i] for c, values in columns.items()}
+    def _accept(self, a: str, b: str, evidence_a: EvidenceMaker, evidence_b: EvidenceMaker) -> None:
+        self.best.setdefault(a, evidence_a)
+        self.best.setdefault(b, evidence_b)
 
-        def evidence(i: int, this: str) -> dict[str, Any]:
-            return ev.model_evidence(pair_row(i), this, labels, prior)
+    def apply_decisions(self) -> None:
+        """Human decisions: "different" become constraints, "same" are forced links."""
+        for _pk, d in sorted(self.decisions.items()):
+            a, b = d["record_a"], d["record_b"]
+            if a not in self.known or b not in self.known:
+                self.report.ignored_decisions += 1
+            elif d["decision"] == "different":
+                self.clusters.forbid(a, b)
+        for _pk, d in sorted(self.decisions.items()):
+            a, b = d["record_a"], d["record_b"]
+            if d["decision"] == "same" and a in self.known and b in self.known:
+                self.clusters.link(a, b, force=True)
+                self.report.decision_links += 1
+                self._accept(a, b, partial(ev.decision_evidence, d, b),
+                             partial(ev.decision_evidence, d, a))
 
-        for i, (a, b, p, g_given, g_dob) in enumerate(zip(
-                columns["unique_id_l"], columns["unique_id_r"], columns["match_probability"],
-                columns["gamma_given_name"], columns["gamma_dob"])):
-            p = float(p)
-            pk = pair_key(a, b)
-            if pk in decisions:
-                continue
-            if p >= settings.threshold:
-                guard = _model_guard(int(g_given), int(g_dob))
-                if guard:
-                    report.refused_links += 1
-                    review[pk] = _review_row(a, b, p, False, f"not linked: {guard}",
-                                             evidence(i, a), run,
-                                             threshold=settings.threshold, conflict=True)
-                elif clusters.link(a, b):
-                    report.model_links += 1
-                    accept(a, b, partial(evidence, i, a), partial(evidence, i, b))
-                    if p < settings.review_high:
-                        review[pk] = _review_row(a, b, p, True, "linked, probability below "
-                                                 f"{settings.review_high}", evidence(i, a), run,
-                                                 threshold=settings.threshold)
-                else:
-                    report.refused_links += 1
-                    review[pk] = _review_row(a, b, p, False, "not linked: "
-                                             + str(clusters.conflict(a, b)), evidence(i, a), run,
-                                             threshold=settings.threshold, conflict=True)
-            elif not clusters.same(a, b):
-                review[pk] = _review_row(a, b, p, False, f"probability below {settings.threshold}",
-                                         evidence(i, a), run, threshold=settings.threshold)
-    for item in review.values():
-        item["linked"] = clusters.same(item["record_a"], item["record_b"])
-    t = lap("cluster", t)
+    def link_identifiers(self) -> None:
+        """Exact links on valid strong identifiers, most reliable identifier first."""
+        for kind in STRONG_IDENTIFIERS:
+            holders: dict[str, list[str]] = {}
+            for key, value in zip(self.table["unique_id"], self.table[kind]):
+                if isinstance(value, str):
+                    holders.setdefault(value, []).append(key)
+            for value in sorted(v for v, m in holders.items() if len(m) > 1):
+                members = sorted(holders[value])
+                for other in members[1:]:
+                    self._link_identifier(kind, value, members[0], other)
 
-    # 4. Stable keys, persons, links.
-    groups = clusters.clusters()
-    assignment = assign_person_keys(groups, previous)
-    old_keys = set(previous.values())
-    new_keys = {assignment[g[0]] for g in groups}
-    report.persons = len(groups)
-    report.multi_record_persons = sum(1 for g in groups if len(g) > 1)
-    report.kept_keys = len(new_keys & old_keys)
-    report.new_keys = len(new_keys - old_keys)
-    moved = [{"record": r, "person": assignment[r]} for r in keys
-             if r in previous and previous[r] != assignment[r]]
-    report.moved_records = len(moved)
+    def _link_identifier(self, kind: str, value: str, head: str, other: str) -> None:
+        if len(self.id_pairs) < 200_000:
+            self.id_pairs.append((head, other))
+        if self.clusters.link(head, other):
+            self.report.exact_links += 1
+            self._accept(head, other, partial(ev.exact_evidence, kind, value, other),
+                         partial(ev.exact_evidence, kind, value, head))
+            return
+        self.report.refused_links += 1
+        reason = f"same {kind} but {self.clusters.conflict(head, other)}"
+        self.review[pair_key(head, other)] = _review_row(
+            head, other, 1.0, False, reason, ev.exact_evidence(kind, value, other), self.run,
+            threshold=self.settings.threshold, conflict=True)
 
-    info = {k: row for k, *row in zip(table["unique_id"], table["display_given"],
-                                      table["display_family"], table["dob"],
-                                      table["dob_is_default"], table["sex"])}
-    persons = [_person_row(assignment[g[0]], g, info, run) for g in groups]
-    singleton = ev.singleton_evidence(settings.threshold)
-    links = []
-    for r in keys:
-        make = best.get(r)
-        e = make() if make is not None else singleton
-        links.append({"record": r, "person": assignment[r], "probability": float(e["probability"]),
-                      "method": e["method"] if e["method"] != "exact" else f"exact:{e['identifier']}",
-                      "evidence": ev.dump(e), "run": run})
+    def score_pairs(self) -> None:
+        """Score the blocked pairs: a model trained on this store, or the bundled one if too small."""
+        settings, n = self.settings, len(self.keys)
+        default_model = load_default_model()
+        if n >= max(2, settings.min_records_to_train) or (n >= 2 and default_model is None):
+            trained = train_and_predict(self.table, pd.DataFrame(self.id_pairs, columns=["l", "r"]),
+                                        floor=settings.review_low, seed=settings.seed,
+                                        u_max_pairs=settings.u_max_pairs, threads=settings.threads)
+            self.report.model_source = "trained on this store's records (EM, no labels)"
+        elif n >= 2 and default_model is not None:
+            trained = predict_with_model(self.table, default_model, floor=settings.review_low,
+                                         threads=settings.threads)
+            self.report.model_source = (f"bundled pre-trained model ({n} records < "
+                                        f"{settings.min_records_to_train}: too few to train on)")
+        else:
+            return
+        self.model_settings, self.pairs = trained.settings, trained.pairs
+        self.report.scored_pairs = len(self.pairs)
 
-    model_path = None
-    if model_settings is not None:
-        model_dir = Path(settings.model_dir) if settings.model_dir else default_model_dir(store)
-        model_path = model_dir / f"{run}.json"
+    def link_model_pairs(self) -> None:
+        """Model links from the highest probability down, under the guards; fills the review band."""
+        if self.model_settings is not None and not self.pairs.empty:
+            scored = _ScoredPairs(self.pairs, self.model_settings)
+            for i, (a, b, p) in enumerate(zip(scored.column("unique_id_l"),
+                                              scored.column("unique_id_r"),
+                                              scored.column("match_probability"))):
+                if pair_key(a, b) not in self.decisions:
+                    self._consider(scored, i, a, b, float(p))
+        for item in self.review.values():
+            item["linked"] = self.clusters.same(item["record_a"], item["record_b"])
+
+    def _consider(self, scored: "_ScoredPairs", i: int, a: str, b: str, p: float) -> None:
+        threshold, pk = self.settings.threshold, pair_key(a, b)
+
+        def row(linked: bool, reason: str, conflict: bool = False) -> dict[str, Any]:
+            return _review_row(a, b, p, linked, reason, scored.evidence(i, a), self.run,
+                               threshold=threshold, conflict=conflict)
+
+        if p < threshold:
+            if not self.clusters.same(a, b):
+                self.review[pk] = row(False, f"probability below {threshold}")
+            return
+        guard = _model_guard(int(scored.column("gamma_given_name")[i]),
+                             int(scored.column("gamma_dob")[i]))
+        if guard:
+            self.report.refused_links += 1
+            self.review[pk] = row(False, f"not linked: {guard}", conflict=True)
+        elif self.clusters.link(a, b):
+            self.report.model_links += 1
+            self._accept(a, b, partial(scored.evidence, i, a), partial(scored.evidence, i, b))
+            if p < self.settings.review_high:
+                self.review[pk] = row(True, f"linked, probability below {self.settings.review_high}")
+        else:
+            self.report.refused_links += 1
+            self.review[pk] = row(False, "not linked: " + str(self.clusters.conflict(a, b)),
+                                  conflict=True)
+
+    def assign_persons(self) -> None:
+        """Stable person keys for the clusters; the Person rows and RESOLVES_TO links to write."""
+        groups = self.clusters.clusters()
+        assignment = assign_person_keys(groups, self.previous)
+        old_keys = set(self.previous.values())
+        new_keys = {assignment[g[0]] for g in groups}
+        report = self.report
+        report.persons = len(groups)
+        report.multi_record_persons = sum(1 for g in groups if len(g) > 1)
+        report.kept_keys = len(new_keys & old_keys)
+        report.new_keys = len(new_keys - old_keys)
+        self.moved = [{"record": r, "person": assignment[r]} for r in self.keys
+                      if r in self.previous and self.previous[r] != assignment[r]]
+        report.moved_records = len(self.moved)
+        t = self.table
+        info = {k: row for k, *row in zip(t["unique_id"], t["display_given"], t["display_family"],
+                                          t["dob"], t["dob_is_default"], t["sex"])}
+        self.persons = [_person_row(assignment[g[0]], g, info, self.run) for g in groups]
+        singleton = ev.singleton_evidence(self.settings.threshold)
+        self.links = []
+        for r in self.keys:
+            make = self.best.get(r)
+            e = make() if make is not None else singleton
+            method = e["method"] if e["method"] != "exact" else f"exact:{e['identifier']}"
+            self.links.append({"record": r, "person": assignment[r],
+                               "probability": float(e["probability"]), "method": method,
+                               "evidence": ev.dump(e), "run": self.run})
+        report.review_pairs = len(self.review)
+
+    def save_model(self) -> None:
+        """Save the model as Splink JSON; an unwritable folder stops the run before any write."""
+        if self.model_settings is None:
+            return
+        model_dir = (Path(self.settings.model_dir) if self.settings.model_dir
+                     else default_model_dir(self.store))
+        model_path = model_dir / f"{self.run}.json"
         tmp = model_path.with_suffix(".json.tmp")
         try:
             with open_private(tmp) as fh:  # creates model_dir too
-                fh.write(json.dumps(model_settings, indent=1, default=str))
+                fh.write(json.dumps(self.model_settings, indent=1, default=str))
             os.replace(tmp, model_path)
         except OSError as err:
-            raise ConfigError(f"cannot write the trained model to {model_path}: {err.strerror or err}; "
-                              "nothing was written to the graph",
+            raise ConfigError(f"cannot write the trained model to {model_path}: "
+                              f"{err.strerror or err}; nothing was written to the graph",
                               hint="choose a writable folder with --model-dir") from None
-        report.model_path = str(model_path)
-    report.review_pairs = len(review)
-    t = lap("prepare-write", t)
+        self.report.model_path = str(model_path)
 
-    finished = _now()
-    run_props = {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "records": report.records, "persons": report.persons,
-        "exact_links": report.exact_links, "model_links": report.model_links,
-        "decision_links": report.decision_links, "refused_links": report.refused_links,
-        "review_pairs": report.review_pairs, "threshold": settings.threshold,
-        "review_low": settings.review_low, "review_high": settings.review_high,
-        "model_path": str(model_path) if model_path else None,
-        "model_source": report.model_source,
-        "model_json": json.dumps(model_settings, default=str) if model_settings else None,
-    }
-    write_resolution(store, run=run, persons=persons, links=links, moved=moved,
-                     review=list(review.values()), run_props=run_props)
-    t = lap("write", t)
-    # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
-    refresh_facts(store)
-    lap("facts", t)
-    report.elapsed = round(time.perf_counter() - clock, 2)
-    return report
+    def write(self) -> None:
+        """Write persons, links, the review band and the ResolveRun node."""
+        report, settings = self.report, self.settings
+        run_props = {
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": _now().isoformat(timespec="seconds"),
+            "records": report.records, "persons": report.persons,
+            "exact_links": report.exact_links, "model_links": report.model_links,
+            "decision_links": report.decision_links, "refused_links": report.refused_links,
+            "review_pairs": report.review_pairs, "threshold": settings.threshold,
+            "review_low": settings.review_low, "review_high": settings.review_high,
+            "model_path": report.model_path, "model_source": report.model_source,
+            "model_json": (json.dumps(self.model_settings, default=str)
+                           if self.model_settings else None),
+        }
+        write_resolution(self.store, run=self.run, persons=self.persons, links=self.links,
+                         moved=self.moved, review=list(self.review.values()), run_props=run_props)
+
+
+class _ScoredPairs:
+    """Splink's scored pairs, strongest first, as columns (fast row access) with their evidence."""
+
+    def __init__(self, pairs: pd.DataFrame, model_settings: dict[str, Any]) -> None:
+        self.labels = level_labels(model_settings)
+        lam = float(model_settings.get("probability_two_random_records_match", 1e-4))
+        self.prior = math.log2(lam / (1 - lam))
+        pairs = pairs.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
+                                  ascending=[False, True, True], kind="mergesort")
+        self._columns = {c: pairs[c].tolist() for c in pairs.columns}
+
+    def column(self, name: str) -> list[Any]:
+        return self._columns[name]
+
+    def evidence(self, i: int, this: str) -> dict[str, Any]:
+        row = {c: values[i] for c, values in self._columns.items()}
+        return ev.model_evidence(row, this, self.labels, self.prior)
 
 
 def _model_guard(gamma_given_name: int, gamma_dob: int) -> str | None:
