@@ -62,7 +62,9 @@ NAIVE_MAX_SECONDS = 3600.0
 # -- helpers used by the child processes ----------------------------------------
 
 def _server_peak_mib(store) -> float:
-    pid = getattr(store, "server_pid", 0)
+    pid = store.server_pid
+    if not pid:  # no server process on this machine to measure
+        return 0.0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -78,7 +80,7 @@ def _server_cpu_s(store) -> float:
     import psutil
 
     try:
-        times = psutil.Process(getattr(store, "server_pid", 0) or -1).cpu_times()
+        times = psutil.Process(store.server_pid or -1).cpu_times()
     except (psutil.Error, ValueError):
         return float("nan")
     return times.user + times.system
@@ -162,7 +164,7 @@ def _dump_graph(store, path: Path) -> None:
 
 
 def child_floor(dump: Path, db: Path) -> dict:
-    from mashgraph.ingest.load import DATE_PROPS
+    from mashgraph.graph.model import DATE_PROPS
 
     nodes: dict[str, list] = {}
     rels: dict[tuple, list] = {}

@@ -108,6 +108,8 @@ def sample_params(store: Any, library: dict[str, SavedQuery]) -> dict[str, Any]:
 
 def _server_cpu(store: Any) -> Any:
     """A function giving the embedded server's CPU seconds so far (None where there is no local server)."""
+    if not store.server_pid:
+        return lambda: None
     try:
         import psutil
 

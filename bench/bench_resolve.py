@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> dict:
         if args.fresh:
             for statement in CLEAR_RESOLUTION_CYPHER:
                 store.write(statement)
-        server = psutil.Process(store.server_pid) if getattr(store, "server_pid", 0) else None
+        server = psutil.Process(store.server_pid) if store.server_pid else None
         stop, peak = threading.Event(), {}
         sampler = threading.Thread(target=_peak_rss_sampler, args=(os.getpid(), stop, peak), daemon=True)
         rss_before = psutil.Process().memory_info().rss

@@ -9,18 +9,27 @@ import click
 from ..errors import ConfigError
 from ..settings import Settings
 from .format import FORMATS, format_result
-from .store import open_store
+from .backends import open_store
 
-__all__ = ["cypher", "schema", "parse_cli_params"]
+__all__ = ["cypher", "schema", "facts", "param_pairs", "parse_cli_params"]
+
+
+def param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """The ``--param NAME=VALUE`` options of a command as ``{NAME: VALUE}`` text (the one parser
+    of them; a saved query types the values from its header, ``cypher`` reads them as JSON)."""
+    raw: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--param {pair!r} is not NAME=VALUE", hint="write e.g. --param since=2024-01-01")
+        raw[name.strip()] = value
+    return raw
 
 
 def parse_cli_params(pairs: tuple[str, ...]) -> dict[str, object]:
     """``k=v`` pairs as a dict; ``v`` is read as JSON when it parses (numbers, lists), else as text."""
     params: dict[str, object] = {}
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        if not sep or not name:
-            raise ConfigError(f"--param {pair!r} is not NAME=VALUE", hint="write --param since=2024-01-01")
+    for name, raw in param_pairs(pairs).items():
         try:
             params[name] = json.loads(raw)
         except json.JSONDecodeError:
@@ -68,3 +77,20 @@ def schema_show(settings: Settings, fmt: str) -> None:
     """List the indexes and constraints the store reports."""
     with open_store(settings.db, settings) as store:
         click.echo(format_result(store.schema(), fmt))
+
+
+@click.group()
+def facts() -> None:
+    """The derived who-knows-what facts the fragmentation rankings read (docs/analytics.md)."""
+
+
+@facts.command("refresh")
+@click.pass_obj
+def facts_refresh(settings: Settings) -> None:
+    """Recompute the facts of every person and household (ingestion and resolution do it themselves)."""
+    from .analytics import refresh_facts
+
+    with open_store(settings.db, settings) as store:
+        report = refresh_facts(store)
+    click.echo(f"facts refreshed: {report.persons:,} persons, {report.households:,} households "
+               f"in {report.elapsed:.1f} s")

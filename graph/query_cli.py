@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ..errors import ConfigError
 from ..settings import Settings
 from .format import FORMATS, format_result
 from .saved_queries import coerce_params, find_query, library_markdown, load_library, run_saved_query
-from .store import open_store
+from .backends import open_store
+from .cli import param_pairs
 
 __all__ = ["query"]
-
-
-def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
-    raw: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise ConfigError(f"--param {pair!r} is not NAME=VALUE", hint="write e.g. --param since=2024-01-01")
-        raw[name.strip()] = value
-    return raw
 
 
 _FOLDER = click.option("--queries", "folder", type=click.Path(file_okay=False), default=None,
@@ -81,7 +71,7 @@ def run(settings: Settings, slug: str, params: tuple[str, ...], fmt: str, limit:
         folder: str | None) -> None:
     """Run a saved query read-only and print the result."""
     q = find_query(load_library(folder), slug)
-    values = coerce_params(q, _pairs(params))  # bad parameters fail before the store opens
+    values = coerce_params(q, param_pairs(params))  # bad parameters fail before the store opens
     cap = limit if limit is not None else settings.row_cap
     with open_store(settings.db, settings) as store:
         result, truncated = run_saved_query(store, q, values, row_cap=cap)

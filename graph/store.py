@@ -1,28 +1,35 @@
-"""The ``GraphStore`` contract and ``open_store``, which picks a backend by URL.
+"""The ``GraphStore`` contract, and the helpers every backend shares.
 
 The public methods here are concrete; each backend fills in a few hooks
 (``_read``, ``_write``, ``_explain``, ``_apply_ddl``, ``_close``) and brings a
 ``Dialect`` for what differs between engines (DDL, full-text, explain). Callers
-never branch on the backend.
+never branch on the backend: what a caller may need to know about where the
+data lives (``local_dir``, ``server_pid``) or how to send a batch fast
+(``encode_params``, ``write_encoded``) is part of the contract, with defaults
+here. ``open_store`` (in :mod:`mashgraph.graph.backends`) picks the backend
+from a table keyed by URL scheme.
 
->>> from mashgraph.graph.store import backend_for_url
->>> backend_for_url("bolt://db:7687"), backend_for_url("redis://h:6379"), backend_for_url("./data/graph")
-('neo4j', 'falkordb-server', 'embedded')
+>>> one_line("MATCH (n)\n  RETURN n")
+'MATCH (n) RETURN n'
+>>> redact_url("redis://user:secret@db:6379")
+'redis://user:***@db:6379'
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..errors import ConfigError, StoreUnavailable
-from ..settings import Settings, load_settings
+from ..errors import QueryError, StoreUnavailable
+from ..settings import Settings
 from .concerns import ALL_CONCERNS
 from .model import SCHEMA, SchemaSpec
 from .types import Result
 
-__all__ = ["Dialect", "GraphStore", "open_store", "backend_for_url", "normalise_stats",
+__all__ = ["Dialect", "GraphStore", "normalise_stats", "one_line", "redact_url", "known_fulltext",
            "SEED_CONCERNS_CYPHER", "WRITE_COUNTERS"]
 
 SEED_CONCERNS_CYPHER = """
@@ -64,6 +71,16 @@ class GraphStore(ABC):
     """
 
     dialect: Dialect
+    kind: str = ""
+    """The backend's name, as ``mashgraph schema show`` and the docs give it."""
+    schemes: tuple[str, ...] = ()
+    """The URL schemes this backend serves (``""`` for a plain path)."""
+
+    @classmethod
+    def local_dir_for(cls, url: str) -> Path | None:
+        """The directory on this machine that holds the graph's files for ``url``,
+        or None when the graph lives in a server (the default)."""
+        return None
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
@@ -133,6 +150,26 @@ class GraphStore(ABC):
         if query is None:
             return Result(["node", "score"], [])
         return self.read(cypher, {"q": query, "limit": int(limit)})
+
+    @property
+    def local_dir(self) -> Path | None:
+        """The directory holding this graph's files, or None for a server (see ``local_dir_for``)."""
+        return type(self).local_dir_for(self.url)
+
+    @property
+    def server_pid(self) -> int | None:
+        """The id of a server process this store runs on this machine, or None (the default)."""
+        return None
+
+    def encode_params(self, params: Mapping[str, Any]) -> Any:
+        """``params`` made ready to send, so a caller can do it on another thread than the
+        one that sends (see ``write_encoded``). The default sends them as they are."""
+        return dict(params)
+
+    def write_encoded(self, cypher: str, encoded: Any) -> Result:
+        """``write`` with parameters made by ``encode_params``."""
+        self._check_open()
+        return self._write(cypher, encoded)
 
     def close(self) -> None:
         """Release connections (and stop an embedded server this process started)."""
@@ -207,31 +244,22 @@ def normalise_stats(raw: Mapping[str, Any]) -> dict[str, int]:
     return out
 
 
-def backend_for_url(url: str) -> str:
-    """Which backend serves ``url``: ``neo4j``, ``falkordb-server`` or ``embedded``."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme in {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}:
-        return "neo4j"
-    if scheme in {"redis", "rediss", "falkor", "falkors"}:
-        return "falkordb-server"
-    if scheme in {"", "file"}:
-        return "embedded"
-    raise ConfigError(
-        f"unknown graph store URL scheme {scheme!r} in {url!r}",
-        hint="use a directory path, redis://host:port, falkor://host:port or bolt://host:7687",
-    )
+def one_line(text: str, limit: int = 160) -> str:
+    """``text`` with every run of whitespace (newlines too) as one space, cut at ``limit``."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def open_store(url: str | None = None, settings: Settings | None = None) -> GraphStore:
-    """Open the store at ``url`` (default ``settings.db``, i.e. ``MASHGRAPH_DB`` or ``./data/graph``)."""
-    settings = settings or load_settings()
-    url = url or settings.db
-    kind = backend_for_url(url)
-    if kind == "neo4j":
-        from .backends.neo4j import Neo4jStore
-        return Neo4jStore(url, settings)
-    if kind == "falkordb-server":
-        from .backends.falkordb import FalkorServerStore
-        return FalkorServerStore(url, settings)
-    from .backends.embedded import EmbeddedStore
-    return EmbeddedStore(url.removeprefix("file://"), settings)
+def redact_url(url: str) -> str:
+    """``url`` without a password (``redis://user:secret@host`` -> ``redis://user:***@host``)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def known_fulltext(searches: dict[str, str], label: str) -> str:
+    """The full-text search statement of ``label`` from a dialect's table, or ``QueryError``
+    for a label without a full-text index (so no caller value ever becomes query text)."""
+    try:
+        return searches[label]
+    except KeyError:
+        raise QueryError(f"no full-text index on label {label!r}",
+                         hint=f"search one of: {', '.join(sorted(searches))}") from None

@@ -2,8 +2,8 @@
 
 Every statement is built once, at import time, from the trusted vocabulary:
 the labels of ``graph/model.py``, the relationships of the DESIGN model
-(:data:`~mashgraph.ingest.mapping.RELATIONSHIPS`) and the date properties of
-each (:data:`DATE_PROPS`). A mapping only chooses among these statements; no
+(:data:`~mashgraph.graph.model.RELATIONSHIPS`) and the date properties of
+each (:data:`~mashgraph.graph.model.DATE_PROPS`). A mapping only chooses among these statements; no
 Cypher text is ever built from a mapping's or a row's values, and every value
 travels as a parameter.
 
@@ -33,30 +33,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..graph.model import LABELS
-from .mapping import RELATIONSHIPS, SourceMapping
+from ..graph.model import DATE_PROPS, LOADABLE_LABELS, RELATIONSHIPS
+from .mapping import SourceMapping
 from .validate import INVALID, Problem, is_empty
 
 __all__ = [
-    "DATE_PROPS", "NODE_MERGE_CYPHER", "NODE_UPSERT_CYPHER", "NODE_KEY_CYPHER", "EDGE_MERGE_CYPHER", "EDGE_PLAIN_CYPHER",
+    "NODE_MERGE_CYPHER", "NODE_UPSERT_CYPHER", "NODE_KEY_CYPHER", "EDGE_MERGE_CYPHER", "EDGE_PLAIN_CYPHER",
     "RUN_START_CYPHER", "RUN_FINISH_CYPHER", "RUN_LOOKUP_CYPHER", "LoadPlan", "Batch", "BatchWriter", "WriteTicket", "WRITE_DEPTH",
     "edge_name", "check_date_props",
 ]
 
-# Properties stored as Cypher ``date`` values, per label and per relationship type.
-DATE_PROPS: dict[str, tuple[str, ...]] = {
-    "Record": ("dob",),
-    "Person": ("dob",),
-    "Referral": ("date", "decision_date"),
-    "Incident": ("date",),
-    "Episode": ("start", "end"),
-    "LIVES_AT": ("from", "to"),
-    "MEMBER_OF": ("from", "to"),
-    "RELATED_TO": ("from", "to"),
-    "SHARED_WITH": ("date",),
-}
-
-_LOADABLE = tuple(label for label in LABELS if label != "IngestRun")
 
 
 def _date_sets(var: str, names: tuple[str, ...]) -> str:
@@ -78,7 +64,7 @@ NODE_MERGE_CYPHER: dict[str, str] = {
     label: ("UNWIND $rows AS row\n"
             f"MERGE (n:{label} {{key: row.k}})\n"
             f"SET n += row.p{_date_sets('n', DATE_PROPS.get(label, ()))}")
-    for label in _LOADABLE
+    for label in LOADABLE_LABELS
 }
 """Per label: merge a node on ``row.k`` and set ``row.p`` plus the label's date properties."""
 
@@ -95,7 +81,7 @@ NODE_UPSERT_CYPHER: dict[str, str] = {
             f"  CREATE (m:{label}) SET m = row.p, m.key = row.k{_date_creates('m', DATE_PROPS.get(label, ()))})\n"
             "FOREACH (x IN CASE WHEN n IS NULL THEN [] ELSE [1] END |\n"
             f"  SET n += row.p{_date_sets('n', DATE_PROPS.get(label, ()))})")
-    for label in _LOADABLE
+    for label in LOADABLE_LABELS
 }
 """Per label: what :data:`NODE_MERGE_CYPHER` does, as the loader writes it. The node with key
 ``row.k`` is created with its properties in one step, or updated if it exists. (FalkorDB indexes
@@ -105,7 +91,7 @@ for existing ones. Keys stay unique: the statement is atomic and ``key`` has a u
 
 NODE_KEY_CYPHER: dict[str, str] = {
     label: f"UNWIND $rows AS row\nMERGE (n:{label} {{key: row.k}})"
-    for label in _LOADABLE
+    for label in LOADABLE_LABELS
 }
 """Per label: make sure a node with key ``row.k`` exists (a reference to a node another extract fills)."""
 

@@ -24,7 +24,7 @@ their key templates. The full reference is ``docs/ingestion.md``; a short one::
       - {type: HELD_BY, from: record, to: agency}
 
 Labels come from ``graph/model.py`` and relationship types from the DESIGN
-model (:data:`RELATIONSHIPS`); a mapping cannot introduce others. Everything
+model (:data:`mashgraph.graph.model.RELATIONSHIPS`); a mapping cannot introduce others. Everything
 is checked when the mapping loads and a problem raises ``MappingError``
 naming the file and the field.
 """
@@ -41,38 +41,16 @@ from typing import Any
 import yaml
 
 from ..errors import MappingError
-from ..graph.model import LABELS
+from ..graph.model import LOADABLE_LABELS, RELATIONSHIPS
 from .readers import FORMATS
 from .validate import CHECKERS, CODE_LISTS, FieldRule, checker_for, is_empty
 
 __all__ = [
-    "MAPPINGS_DIR", "RELATIONSHIPS", "FIELD_TYPES", "SourceMapping", "FieldSpec", "NodeSpec", "EdgeSpec", "Props",
+    "MAPPINGS_DIR", "FIELD_TYPES", "SourceMapping", "FieldSpec", "NodeSpec", "EdgeSpec", "Props",
     "KeyTemplate", "load_mapping", "available_mappings", "mapping_path",
 ]
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
-
-# (from label, type, to label) of DESIGN.md "The graph model". A mapping may
-# only draw these; Cypher text takes labels and types from here, never from data.
-RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset({
-    ("Record", "HELD_BY", "Agency"),
-    ("Record", "RESOLVES_TO", "Person"),
-    ("Agency", "MADE", "Referral"),
-    ("Referral", "ABOUT", "Record"),
-    ("Referral", "TO", "Agency"),
-    ("Referral", "RAISES", "Concern"),
-    ("Incident", "RAISES", "Concern"),
-    ("Incident", "INVOLVES", "Record"),
-    ("Agency", "RECORDED", "Incident"),
-    ("Agency", "RUNS", "Episode"),
-    ("Episode", "FOR", "Record"),
-    ("Episode", "RAISES", "Concern"),
-    ("Record", "LIVES_AT", "Address"),
-    ("Incident", "AT", "Address"),
-    ("Record", "MEMBER_OF", "Household"),
-    ("Record", "RELATED_TO", "Record"),
-    ("Referral", "SHARED_WITH", "Agency"),
-})
 
 FIELD_TYPES = tuple(sorted({*CHECKERS, "date", "datetime", "code"}))
 PROVENANCE_PROPS = ("source", "line", "run")
@@ -501,9 +479,9 @@ def _node(chk: _Checker, alias: Any, spec: Any) -> NodeSpec:
         chk.fail(where, "must be a mapping with label: and key:")
     chk.unknown_keys(where, spec, _NODE_KEYS)
     label = spec.get("label")
-    if label not in LABELS or label in ("IngestRun",):
+    if label not in LOADABLE_LABELS:
         chk.fail(f"{where}.label", f"{label!r} is not a label of the graph model",
-                 hint=f"labels: {', '.join(l for l in LABELS if l != 'IngestRun')}")
+                 hint=f"labels: {', '.join(LOADABLE_LABELS)}")
     key = _template(chk, f"{where}.key", spec.get("key"))
     props = _props(chk, f"{where}.props", spec.get("props"))
     each = spec.get("each")

@@ -20,7 +20,7 @@ import pytest
 
 from mashgraph.errors import QueryError, StoreUnavailable
 from mashgraph.graph.backends.embedded import REGISTRY_FILE, EmbeddedStore
-from mashgraph.graph.store import open_store
+from mashgraph.graph import open_store
 from mashgraph.settings import load_settings
 
 WRITE_ONE_CYPHER = "CREATE (:Record {key: $key, n: $n})"
@@ -152,7 +152,7 @@ def _child(path, tail: str) -> int:
     """Run a Python process that opens ``path``, writes, prints the server pid, then runs ``tail``."""
     code = textwrap.dedent(f"""
         import os
-        from mashgraph.graph.store import open_store
+        from mashgraph.graph import open_store
         from mashgraph.settings import load_settings
         store = open_store({path!r}, load_settings(environ={{}}))
         store.write({WRITE_ONE_CYPHER!r}, {{"key": "child", "n": 7}})

@@ -17,7 +17,8 @@ from mashgraph.graph.backends.embedded import EmbeddedStore
 from mashgraph.graph.backends.falkordb import FalkorDialect, FalkorServerStore
 from mashgraph.graph.backends.neo4j import Neo4jDialect, Neo4jStore
 from mashgraph.graph.concerns import ALL_CONCERNS
-from mashgraph.graph.store import Dialect, GraphStore, open_store
+from mashgraph.graph import open_store
+from mashgraph.graph.store import Dialect, GraphStore
 from mashgraph.graph.types import Node, Path, Rel
 from mashgraph.settings import load_settings
 

@@ -37,7 +37,8 @@ import psutil
 
 from ...errors import StoreUnavailable
 from ...settings import Settings
-from .falkordb import FalkorStore, one_line
+from ..store import one_line
+from .falkordb import FalkorStore
 
 __all__ = ["EmbeddedStore", "database_size_on_disk"]
 
@@ -68,7 +69,15 @@ def _server_config() -> dict[str, Any]:
 class EmbeddedStore(FalkorStore):
     """A FalkorDB database in a local directory (default ``./data/graph``)."""
 
-    def __init__(self, path: str, settings: Settings) -> None:
+    kind = "embedded"
+    schemes = ("", "file")
+
+    @classmethod
+    def local_dir_for(cls, url: str) -> Path | None:
+        return Path(url.removeprefix("file://")).expanduser().resolve()
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        path = url.removeprefix("file://")
         super().__init__(path, settings)
         self.path = Path(path).expanduser().resolve()
         self._client: Any = None
@@ -95,9 +104,10 @@ class EmbeddedStore(FalkorStore):
             raise
 
     @property
-    def server_pid(self) -> int:
-        """Process id of the redis-server serving this directory (0 if none)."""
-        return int(self._client.pid or 0) if self._client is not None else 0
+    def server_pid(self) -> int | None:
+        """Process id of the redis-server serving this directory (None if none)."""
+        pid = int(self._client.pid or 0) if self._client is not None else 0
+        return pid or None
 
     # -- start -----------------------------------------------------------------
     @contextmanager

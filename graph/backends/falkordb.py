@@ -13,12 +13,12 @@ import logging
 import math
 import re
 import time
-from typing import Any
+from typing import Any, Mapping
 
 from ...errors import QueryError, QueryTimeout, ReadOnlyViolation, SchemaError, StoreUnavailable
 from ...settings import Settings
 from ..model import FULLTEXT, SchemaSpec
-from ..store import Dialect, GraphStore, normalise_stats
+from ..store import Dialect, GraphStore, known_fulltext, normalise_stats, one_line, redact_url
 from ..types import Node, Path, Rel, Result
 
 __all__ = ["FalkorDialect", "FalkorStore", "FalkorServerStore", "cypher_literal", "params_header"]
@@ -70,25 +70,11 @@ class FalkorDialect(Dialect):
         return out
 
     def fulltext_search(self, label: str) -> str:
-        return _known_fulltext(FULLTEXT_SEARCH_FALKORDB, label)
+        return known_fulltext(FULLTEXT_SEARCH_FALKORDB, label)
 
     def fulltext_query(self, text: str) -> str | None:
         words = [w for w in _WORD.findall(text) if len(w.rstrip("*")) >= (2 if w.endswith("*") else 1)]
         return " ".join(words) or None
-
-
-def _known_fulltext(searches: dict[str, str], label: str) -> str:
-    try:
-        return searches[label]
-    except KeyError:
-        raise QueryError(f"no full-text index on label {label!r}",
-                         hint=f"search one of: {', '.join(sorted(searches))}") from None
-
-
-def one_line(text: str, limit: int = 160) -> str:
-    """``text`` with every run of whitespace (newlines too) as one space, cut at ``limit``."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 _SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)")
@@ -335,14 +321,14 @@ class FalkorStore(GraphStore):
         return self._query("GRAPH.QUERY", cypher, params, self.settings.max_query_timeout_ms)
 
     # -- pre-encoded writes (ingestion encodes on its reading thread, writes on another) --------
-    def encode_params(self, params: dict[str, Any]) -> bytes:
-        """``params`` as the ``CYPHER ...`` prefix :meth:`write_encoded` takes (QueryError if unsendable)."""
-        return params_header(params)
+    def encode_params(self, params: Mapping[str, Any]) -> Any:
+        """``params`` as the ``CYPHER ...`` prefix (bytes) :meth:`write_encoded` takes (QueryError if unsendable)."""
+        return params_header(dict(params))
 
-    def write_encoded(self, cypher: str, header: bytes) -> Result:
+    def write_encoded(self, cypher: str, encoded: Any) -> Result:
         """:meth:`write` with parameters already encoded by :meth:`encode_params`."""
         self._check_open()
-        return self._send("GRAPH.QUERY", cypher, header, {}, self.settings.max_query_timeout_ms)
+        return self._send("GRAPH.QUERY", cypher, encoded, {}, self.settings.max_query_timeout_ms)
 
     def _query(self, command: str, cypher: str, params: dict[str, Any], timeout_ms: int) -> Result:
         """Send ``command`` (GRAPH.QUERY or GRAPH.RO_QUERY) with the parameters as a ``CYPHER`` prefix."""
@@ -539,6 +525,9 @@ def _fill_rel_keys(v: Any, keys: dict[int, Any]) -> Any:
 class FalkorServerStore(FalkorStore):
     """A FalkorDB server at ``redis://`` or ``falkor://`` (``rediss://``/``falkors://`` for TLS)."""
 
+    kind = "falkordb-server"
+    schemes = ("redis", "rediss", "falkor", "falkors")
+
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)
         import redis
@@ -554,13 +543,8 @@ class FalkorServerStore(FalkorStore):
                 retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 3, supported_errors=(redis.ConnectionError,)))
             self._db.connection.ping()
         except Exception as err:
-            raise StoreUnavailable(f"cannot reach FalkorDB at {_redact(url)}: {one_line(str(err))}",
+            raise StoreUnavailable(f"cannot reach FalkorDB at {redact_url(url)}: {one_line(str(err))}",
                                    hint="start the server or fix MASHGRAPH_DB") from err
         self._graph = self._db.select_graph(settings.graph_name)
         self._configure_timeouts(required=False)
         self._ensure_graph()
-
-
-def _redact(url: str) -> str:
-    """``url`` without a password (``redis://user:secret@host`` -> ``redis://user:***@host``)."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)

@@ -25,9 +25,8 @@ from ...errors import (ConfigError, QueryError, QueryTimeout, ReadOnlyViolation,
                        StoreUnavailable)
 from ...settings import Settings
 from ..model import FULLTEXT, SchemaSpec
-from ..store import WRITE_COUNTERS, Dialect, GraphStore, normalise_stats
+from ..store import WRITE_COUNTERS, Dialect, GraphStore, known_fulltext, normalise_stats, one_line, redact_url
 from ..types import Node, Path, Rel, Result
-from .falkordb import _known_fulltext, _redact, one_line
 
 __all__ = ["Neo4jDialect", "Neo4jStore"]
 
@@ -87,7 +86,7 @@ class Neo4jDialect(Dialect):
         return out
 
     def fulltext_search(self, label: str) -> str:
-        return _known_fulltext(FULLTEXT_SEARCH_NEO4J, label)
+        return known_fulltext(FULLTEXT_SEARCH_NEO4J, label)
 
     def fulltext_query(self, text: str) -> str | None:
         terms = []
@@ -109,7 +108,7 @@ def _translate(err: Exception, cypher: str, url: str = "") -> Exception:
     if isinstance(err, (QueryError, StoreUnavailable)):
         return err
     query = one_line(cypher, 120)
-    where = f" at {_redact(url)}" if url else ""
+    where = f" at {redact_url(url)}" if url else ""
     if isinstance(err, ex.AuthError):
         return StoreUnavailable(f"Neo4j{where} refused the user name or password",
                                 hint="set MASHGRAPH_NEO4J_USER and MASHGRAPH_NEO4J_PASSWORD")
@@ -117,7 +116,7 @@ def _translate(err: Exception, cypher: str, url: str = "") -> Exception:
         return StoreUnavailable(f"Neo4j{where} is not reachable: {one_line(str(err))}",
                                 hint="check that Neo4j is running and MASHGRAPH_DB is right")
     if isinstance(err, (ex.ConfigurationError, ValueError)) and not isinstance(err, ex.Neo4jError):
-        return ConfigError(f"bad Neo4j URL or driver setting {_redact(url)!r}: {one_line(str(err))}",
+        return ConfigError(f"bad Neo4j URL or driver setting {redact_url(url)!r}: {one_line(str(err))}",
                            hint="use bolt://host:7687, neo4j://host:7687 or neo4j+s://host")
     if isinstance(err, ex.Neo4jError):
         code = err.code or ""
@@ -150,6 +149,8 @@ class Neo4jStore(GraphStore):
     """A Neo4j 5 database (``settings.neo4j_database``) reached with the official driver."""
 
     dialect = Neo4jDialect()
+    kind = "neo4j"
+    schemes = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
     def __init__(self, url: str, settings: Settings) -> None:
         super().__init__(url, settings)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ...graph.store import open_store
+from ...graph import open_store
 from ...settings import Settings
 from .config import ResolveSettings
 

@@ -83,10 +83,9 @@ def latest_decisions(decisions: list[dict[str, Any]]) -> dict[str, dict[str, Any
 
 
 def default_model_dir(store: GraphStore) -> Path:
-    """``<store dir>/resolve-models`` for an embedded store, else ``./data/resolve-models``."""
-    path = getattr(store, "path", None)
-    if path is not None:
-        return Path(path) / "resolve-models"
+    """``<store dir>/resolve-models`` for a store kept in a local directory, else ``./data/resolve-models``."""
+    if store.local_dir is not None:
+        return store.local_dir / "resolve-models"
     return Path("data") / "resolve-models"
 
 
