@@ -2,7 +2,7 @@
 fragmentation rankings answer in well under a second.
 
 Who knows which concern about whom (DESIGN.md "knows", "involved",
-"fragmentation") takes every concern-raising event and its agencies to work
+"fragmentation", implemented once in :mod:`mashgraph.graph.knowledge`) takes every concern-raising event and its agencies to work
 out; over a 100,000-people graph that is about a second of FalkorDB time per
 query however the Cypher is written (docs/benchmarks.md). The rankings
 (`fragmentation-persons`, `fragmentation-households`, `agency-sharing-matrix`)
@@ -31,18 +31,16 @@ agencies and knowledge of all members together): ``frag_members``,
 ``frag_involved``, ``frag_concerns``, ``frag_pairs``, ``frag_unknown_pairs``,
 ``fragmentation``; a pair is unknown when the agency knows the concern about no member.
 
-    python -m mashgraph.graph.analytics --db ./data/graph
+    mashgraph facts refresh          # by hand, e.g. after loading with another tool
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import MashgraphError
+from .knowledge import PERSON_SUBJECT, knowledge_body
 
 __all__ = ["refresh_facts", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
            "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER"]
@@ -51,41 +49,18 @@ BATCH_SIZE = 2000
 
 PERSON_KEYS_CYPHER = "MATCH (p:Person) RETURN p.key AS key ORDER BY key"
 
-# One batch of persons ($rows: [{key}]). Directed knower expansions: FalkorDB
-# runs two directed ones much faster than one undirected over five types.
-PERSON_FACTS_CYPHER = """
-UNWIND $rows AS row
-MATCH (p:Person {key: row.key})
-OPTIONAL MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
-WITH p, a.key AS agency ORDER BY agency
-WITH p, collect(DISTINCT agency) AS involved
-OPTIONAL MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
-WITH p, involved, c, x
-OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
-WITH p, involved, c, x, ra
-OPTIONAL MATCH (x)-[:TO|SHARED_WITH]->(ta:Agency)
-WITH p, involved, c.key AS concern, ra.key AS raiser, ta.key AS told, coalesce(x.date, x.start) AS d,
-     CASE WHEN x IS NOT NULL AND coalesce(x.date, x.start) IS NULL THEN 1 ELSE 0 END AS undated
-WITH p, involved, concern, collect(DISTINCT raiser) AS raisers, collect(DISTINCT told) AS told_keys,
-     max(d) AS last_d, max(undated) AS undated
-WITH p, involved, concern, raisers, raisers + [k IN told_keys WHERE NOT k IN raisers] AS knowers, last_d, undated
-ORDER BY concern
-WITH p, involved, collect(CASE WHEN concern IS NULL THEN null ELSE [concern, knowers, raisers] END) AS items,
-     max(last_d) AS last_raised, max(undated) AS undated
-WITH p, involved, items, last_raised, undated, [i IN items | i[0]] AS concerns,
-     reduce(u = 0, i IN items | u + size([a IN involved WHERE NOT a IN i[1]])) AS unknown
-WITH p, involved, items, last_raised, undated, concerns, unknown, size(concerns) * size(involved) AS pairs
-SET p.frag_involved = involved,
+# One batch of persons ($rows: [{key}]): the who-knows-what of graph/knowledge.py, stored.
+PERSON_FACTS_CYPHER = ("UNWIND $rows AS row\nMATCH (p:Person {key: row.key})" + knowledge_body(PERSON_SUBJECT) + """SET p.frag_involved = involved,
     p.frag_concerns = concerns,
     p.frag_known = reduce(s = [], i IN items | s + [k IN i[1] | i[0] + '|' + k]),
     p.frag_raised = reduce(s = [], i IN items | s + [k IN i[2] | i[0] + '|' + k]),
     p.frag_pairs = pairs,
     p.frag_unknown_pairs = unknown,
-    p.fragmentation = CASE WHEN pairs = 0 THEN null ELSE toFloat(unknown) / pairs END,
+    p.fragmentation = fragmentation,
     p.frag_last_raised = last_raised,
     p.frag_undated = (undated = 1)
 RETURN count(p) AS persons
-"""
+""")
 
 HOUSEHOLD_KEYS_CYPHER = "MATCH (h:Household) RETURN h.key AS key ORDER BY key"
 
@@ -134,28 +109,3 @@ def refresh_facts(store: Any, batch_size: int = BATCH_SIZE) -> FactsReport:
     report.households = store.write_batches(HOUSEHOLD_FACTS_CYPHER, households, batch_size)
     report.elapsed = time.perf_counter() - t
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ..graph import open_store
-    from ..settings import load_settings
-
-    parser = argparse.ArgumentParser(prog="python -m mashgraph.graph.analytics",
-                                     description="Recompute the derived fragmentation facts.")
-    parser.add_argument("--db", default=None, help="store URL or path (default: MASHGRAPH_DB or ./data/graph)")
-    args = parser.parse_args(argv)
-    overrides = {"db": args.db} if args.db else {}
-    try:
-        settings = load_settings(**overrides)
-        with open_store(settings.db, settings) as store:
-            report = refresh_facts(store)
-    except MashgraphError as err:  # one clear line, as every mashgraph command gives
-        print(f"error: {err.one_line()}", file=sys.stderr)
-        return err.exit_code
-    print(f"facts refreshed: {report.persons:,} persons, {report.households:,} households "
-          f"in {report.elapsed:.1f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

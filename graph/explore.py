@@ -13,10 +13,8 @@ A *profile* is built from a set of ``Record`` keys: the records resolved to one
 - **fragmentation** = the share of (concern, involved agency) pairs where the
   involved agency does not know the concern.
 
->>> gap = knowledge_gap([Event("r1", "referral", None, "police", "", "", ["3A"], ["police", "csc"])],
-...                     involved=["police", "csc", "health"])
->>> gap.missing["3A"], round(gap.fragmentation, 3)
-(['health'], 0.333)
+The who-knows-what table and the fragmentation figure come from
+:mod:`mashgraph.graph.knowledge`, the one implementation the stored facts use too.
 """
 
 from __future__ import annotations
@@ -29,13 +27,15 @@ from typing import Any, Iterable
 
 from ..errors import ValidationError
 from .concerns import ALL_CONCERNS
+from .knowledge import KnowledgeGap, knowledge_gap
+from .model import EVENT_KINDS
 from .store import GraphStore
 from .types import Node
 
 __all__ = [
-    "SearchHit", "Event", "KnowledgeGap", "Profile", "Household", "Network",
+    "SearchHit", "Event", "Profile", "Household", "Network",
     "search_people", "person_profile", "record_profile", "household_view",
-    "person_network", "knowledge_gap", "graph_counts", "agency_names", "chronology_for", "concern_label",
+    "person_network", "graph_counts", "agency_names", "chronology_for", "concern_label",
 ]
 
 # -- Cypher ------------------------------------------------------------------
@@ -204,17 +204,6 @@ class Event:
 
 
 @dataclass
-class KnowledgeGap:
-    """Which involved agency knows which concern about one person."""
-
-    concerns: list[str]
-    involved: list[str]
-    known: dict[str, list[str]]      # concern -> involved agencies that know it
-    missing: dict[str, list[str]]    # concern -> involved agencies that do not
-    fragmentation: float | None      # None when there are no pairs
-
-
-@dataclass
 class Profile:
     """Everything the person page shows."""
 
@@ -372,9 +361,8 @@ def _profile(store: GraphStore, key: str, kind: str, name: str, dob: Any, sex: A
     households = store.read(HOUSEHOLDS_CYPHER, params).records()
     relatives = store.read(RELATIVES_CYPHER, params).records()
     chronology = chronology_for(store, keys)
-    involved = sorted({r["agency"] for r in records if r["agency"]})
     return Profile(key, kind, name, dob, sex, records, identifiers, addresses, households,
-                   relatives, chronology, knowledge_gap(chronology, involved), agency_names(store))
+                   relatives, chronology, knowledge_gap(store, kind, key), agency_names(store))
 
 
 def graph_counts(store: GraphStore) -> dict[str, int]:
@@ -466,25 +454,6 @@ def _sortable(value: Any) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
 
 
-def knowledge_gap(chronology: list[Event], involved: list[str]) -> KnowledgeGap:
-    """Who knows which concern, over the agencies ``involved`` with the person (DESIGN.md)."""
-    knowers: dict[str, set[str]] = {}
-    for ev in chronology:
-        for code in ev.concerns:
-            knowers.setdefault(code, set()).update(ev.known_by)
-    concerns = sorted(knowers, key=_concern_order)
-    known = {c: [a for a in involved if a in knowers[c]] for c in concerns}
-    missing = {c: [a for a in involved if a not in knowers[c]] for c in concerns}
-    pairs = len(concerns) * len(involved)
-    frag = sum(len(m) for m in missing.values()) / pairs if pairs else None
-    return KnowledgeGap(concerns, list(involved), known, missing, frag)
-
-
-def _concern_order(code: str) -> tuple[int, str]:
-    digits = re.match(r"\d+", code)
-    return (int(digits.group()) if digits else 1000, code)
-
-
 def concern_label(code: str) -> str:
     """``3B`` -> ``domestic abuse (parent)``; unknown codes come back unchanged."""
     return ALL_CONCERNS.get(code, (code, ""))[0]
@@ -532,10 +501,10 @@ def person_network(store: GraphStore, profile: Profile, limit: int = 250) -> Net
         when = ev.date.isoformat() if isinstance(ev.date, dt.date) else "no date"
         net.node(eid, f"{ev.kind} {when}", ev.kind, f"{ev.kind} {ev.key} {ev.detail}".strip())
         for rk in ev.records:
-            net.edge(eid, f"record:{rk}", {"referral": "ABOUT", "incident": "INVOLVES", "episode": "FOR"}[ev.kind])
+            net.edge(eid, f"record:{rk}", EVENT_KINDS[ev.kind].about)
         if ev.agency:
             net.node(f"agency:{ev.agency}", profile.agencies.get(ev.agency, ev.agency), "agency")
-            net.edge(f"agency:{ev.agency}", eid, {"referral": "MADE", "incident": "RECORDED", "episode": "RUNS"}[ev.kind])
+            net.edge(f"agency:{ev.agency}", eid, EVENT_KINDS[ev.kind].raised_by)
         for code in ev.concerns:
             net.node(f"concern:{code}", code, "concern", concern_label(code))
             net.edge(eid, f"concern:{code}", "RAISES")
@@ -564,7 +533,7 @@ def person_network(store: GraphStore, profile: Profile, limit: int = 250) -> Net
         for row in store.read(INCIDENT_LINKS_CYPHER, {"events": incidents, "records": profile.record_keys,
                                                       "limit": limit * 4}):
             other = _other_id(net, row["o"], row["op"])
-            net.edge(f"incident:{row['event']}", other, "INVOLVES", row["role"])
+            net.edge(f"incident:{row['event']}", other, EVENT_KINDS["incident"].about, row["role"])
     return Network(center, net.nodes, net.edges, net.truncated, sorted(net.person_keys))
 
 
