@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from .app import get_accounts
+from .services import get_accounts
 from .security import admin_required, audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

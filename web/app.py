@@ -1,31 +1,20 @@
-"""The Flask app factory: settings, the store (opened once per process), blueprints, errors."""
+"""The Flask app factory: settings, services (see ``services``), blueprints and the error handlers."""
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import threading
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import MashgraphError
-from ..graph.store import GraphStore, backend_for_url, open_store
-from ..settings import PREFIX, Settings, load_settings
+from ..settings import PREFIX, load_settings
+from . import admin, auth, filters, network, people, queries, search, security
 from .accounts import Accounts
+from .services import init_services, users_db_path
 
-__all__ = ["create_app", "get_store", "get_accounts", "get_settings", "users_db_path"]
-
-
-def users_db_path(settings: Settings) -> Path:
-    """Where the users and audit database lives (``users_db``, or beside the graph data)."""
-    if settings.users_db:
-        return Path(settings.users_db).expanduser()
-    if backend_for_url(settings.db) == "embedded":
-        return Path(settings.db.removeprefix("file://")).expanduser().resolve().parent / "mashgraph.sqlite"
-    return Path("./data/mashgraph.sqlite")
+__all__ = ["create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -54,9 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.update(test_config)
-    app.extensions["mashgraph"] = _Services(settings, accounts, injected_store)
-
-    from . import admin, auth, filters, network, people, queries, search, security
+    init_services(app, settings, accounts, injected_store)
 
     security.init_app(app)
     filters.init_app(app)
@@ -81,45 +68,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return render_template("error.html", status=status, message=message, hint=""), status
 
     return app
-
-
-class _Services:
-    """Settings, accounts and the store of one app; the store is opened on first use, once."""
-
-    def __init__(self, settings: Settings, accounts: Accounts, store: GraphStore | None) -> None:
-        self.settings = settings
-        self.accounts = accounts
-        self._store = store
-        self._owns_store = store is None
-        self._lock = threading.Lock()
-
-    def store(self) -> GraphStore:
-        if self._store is None:
-            with self._lock:
-                if self._store is None:
-                    self._store = open_store(self.settings.db, self.settings)
-                    atexit.register(self.close)
-        return self._store
-
-    def close(self) -> None:
-        with self._lock:
-            if self._store is not None and self._owns_store:
-                self._store.close()
-                self._store = None
-
-
-def _services() -> _Services:
-    return current_app.extensions["mashgraph"]
-
-
-def get_store() -> GraphStore:
-    """The app's graph store (opened on first use, kept for the process)."""
-    return _services().store()
-
-
-def get_accounts() -> Accounts:
-    return _services().accounts
-
-
-def get_settings() -> Settings:
-    return _services().settings

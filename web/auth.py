@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from .app import get_accounts
+from .services import get_accounts
 from .security import audit, csrf_token
 
 bp = Blueprint("auth", __name__)

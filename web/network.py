@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, render_template, url_for
 
 from ..graph.explore import Network, Profile, person_network, person_profile, record_profile
-from .app import get_settings, get_store
+from .services import get_settings, get_store
 from .security import audit, needs_reason
 
 bp = Blueprint("network", __name__)

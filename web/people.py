@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from ..graph.explore import household_view, person_profile, record_profile
-from .app import get_store
+from .services import get_store
 from .queries import queries_about_a_person
 from .security import audit, needs_reason
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from ..errors import QueryError, SavedQueryError, StoreUnavailable
 from ..graph.format import format_result
 from ..graph.types import Node, Path, Result
-from .app import get_settings, get_store
+from .services import get_settings, get_store
 from .security import audit, needs_reason
 
 bp = Blueprint("queries", __name__)

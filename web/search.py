@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from ..graph.explore import search_people
-from .app import get_store
+from .services import get_store
 from .security import audit, needs_reason
 
 bp = Blueprint("search", __name__)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
-from .app import get_accounts, get_settings
+from .services import get_accounts, get_settings
 
 __all__ = ["CONTENT_SECURITY_POLICY", "init_app", "admin_required", "needs_reason", "audit",
            "csrf_token", "current_reason"]
