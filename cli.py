@@ -6,29 +6,22 @@ to do, with a non-zero exit code; ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
 import click
 
+from .demo import demo
 from .errors import MashgraphError
+from .graph.cli import cypher, facts, schema
+from .graph.query_cli import query
+from .ingest.cli import ingest
+from .ingest.resolve.cli import resolve
+from .ingest.synth.cli import synth
 from .settings import load_settings
+from .web.cli import serve, users
 
 __all__ = ["main", "cli"]
-
-# "module:attribute" of every subcommand, in the order `mashgraph --help` lists them.
-SUBCOMMANDS = [
-    "mashgraph.graph.cli:cypher",
-    "mashgraph.graph.cli:schema",
-    "mashgraph.ingest.synth.cli:synth",
-    "mashgraph.graph.query_cli:query",
-    "mashgraph.web.cli:serve",
-    "mashgraph.web.cli:users",
-    "mashgraph.web.cli:demo",
-    "mashgraph.ingest.resolve.cli:resolve",
-    "mashgraph.ingest.cli:ingest",
-]
 
 
 class _Group(click.Group):
@@ -54,9 +47,9 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
     ctx.obj = load_settings(db=db)
 
 
-for _spec in SUBCOMMANDS:
-    _module, _, _attr = _spec.partition(":")
-    cli.add_command(getattr(importlib.import_module(_module), _attr))
+# In the order `mashgraph --help` lists them.
+for _command in (cypher, schema, facts, synth, query, serve, users, demo, resolve, ingest):
+    cli.add_command(_command)
 
 
 def main() -> None:

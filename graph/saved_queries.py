@@ -33,7 +33,7 @@ declared type, ``$params`` used but not declared and declared but not used.
 >>> coerce_params(lib["known-to-many-agencies"], {"min_agencies": "4"})["min_agencies"]
 4
 
-``python -m mashgraph.graph.saved_queries --docs`` prints ``docs/queries.md``.
+``mashgraph query docs`` prints ``docs/queries.md``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ import datetime as dt
 import difflib
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -507,7 +506,7 @@ ORDER BY agencies DESC, person
   years apart (`date('2024-01-01') > date('1900-01-01')` is false): keep date
   defaults recent (we use `2000-01-01` for "since the beginning").
 - Then regenerate this page:
-  `python -m mashgraph.graph.saved_queries --docs > docs/queries.md`
+  `mashgraph query docs > docs/queries.md`
   (a test fails while it is stale) and run
   `.venv/bin/python -m pytest tests/test_saved_queries.py`, which runs every
   query in the folder.
@@ -520,7 +519,7 @@ def library_markdown(library: Mapping[str, SavedQuery]) -> str:
         "# Saved queries",
         "",
         "<!-- Generated from the headers of queries/*.cypher by",
-        "     `python -m mashgraph.graph.saved_queries --docs > docs/queries.md`. Do not edit. -->",
+        "     `mashgraph query docs > docs/queries.md`. Do not edit. -->",
         "",
         "Run one with `mashgraph query run SLUG --param name=value`; "
         "`mashgraph query show SLUG` prints its Cypher.",
@@ -559,20 +558,3 @@ def _doc_default(p: QueryParam) -> str:
     if isinstance(p.default, dt.date):
         return f"`{p.default.isoformat()}`"
     return f"`{p.default}`"
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["--docs"]:
-        print("usage: python -m mashgraph.graph.saved_queries --docs > docs/queries.md", file=sys.stderr)
-        return 2
-    try:
-        sys.stdout.write(library_markdown(load_library()))
-    except SavedQueryError as err:
-        print(f"error: {err.one_line()}", file=sys.stderr)
-        return err.exit_code
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

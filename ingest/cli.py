@@ -77,14 +77,7 @@ def _now() -> str:
 
 
 def _summary_line(s: SourceReport) -> str:
-    if s.failed:
-        return click.style(f"{s.name}: FAILED: {s.error}", fg="red")
-    what = "validated" if s.dry_run else ("already loaded" if s.skipped else "loaded")
-    line = (f"{s.name}: read {s.read:,}, {what} {s.loaded:,}, quarantined {s.quarantined:,} "
-            f"({s.quarantine_share:.1%}), warnings {s.warnings:,}, {s.elapsed:.1f} s")
-    if s.quarantine_file:
-        line += f" -> {s.quarantine_file}"
-    return line
+    return click.style(s.line(), fg="red") if s.failed else s.line()
 
 
 @click.command()
@@ -135,16 +128,13 @@ def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, sou
     if dry_run:
         report = _run(None, paths, mapping, source_name, quarantine_dir, force, progress, batch_size, dry_run)
     else:
-        from ..graph.store import open_store
+        from ..graph import open_store
 
         with open_store(settings.db, settings) as store:
             report = _run(store, paths, mapping, source_name, quarantine_dir, force, progress, batch_size, dry_run)
     if max_quarantine_share is not None:
         report.max_quarantine_share = max_quarantine_share
-    totals = report.totals()
-    click.echo(f"{report.name}: {len(report.sources)} source(s), read {totals['read']:,}, "
-               f"{'validated' if dry_run else 'loaded'} {totals['loaded']:,}, quarantined "
-               f"{totals['quarantined']:,}, warnings {totals['warnings']:,} in {report.elapsed:.1f} s")
+    click.echo(report.summary())
     for s in report.over_share():
         click.secho(f"{s.name}: quarantined {s.quarantine_share:.1%} of its rows, above the limit "
                     f"{report.max_quarantine_share:.1%}", fg="red", err=True)

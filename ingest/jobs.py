@@ -90,6 +90,17 @@ class SourceReport:
         """True when every file was already loaded (nothing was written)."""
         return bool(self.files) and len(self.skipped_files) == len(self.files)
 
+    def line(self) -> str:
+        """This source in one line: what was read, loaded, quarantined and warned, or why it failed."""
+        if self.failed:
+            return f"{self.name}: FAILED: {self.error}"
+        what = "validated" if self.dry_run else ("already loaded" if self.skipped else "loaded")
+        line = (f"{self.name}: read {self.read:,}, {what} {self.loaded:,}, quarantined {self.quarantined:,} "
+                f"({self.quarantine_share:.1%}), warnings {self.warnings:,}, {self.elapsed:.1f} s")
+        if self.quarantine_file:
+            line += f" -> {self.quarantine_file}"
+        return line
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["elapsed"] = round(self.elapsed, 3)
@@ -131,6 +142,17 @@ class JobReport:
     def totals(self) -> dict[str, int]:
         keys = ("read", "loaded", "quarantined", "warnings")
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
+
+    def summary(self) -> str:
+        """The whole job in one line."""
+        totals = self.totals()
+        return (f"{self.name}: {len(self.sources)} source(s), read {totals['read']:,}, "
+                f"{'validated' if self.dry_run else 'loaded'} {totals['loaded']:,}, quarantined "
+                f"{totals['quarantined']:,}, warnings {totals['warnings']:,} in {self.elapsed:.1f} s")
+
+    def lines(self) -> list[str]:
+        """The job's summary, then one line per source (:meth:`SourceReport.line`)."""
+        return [self.summary(), *(s.line() for s in self.sources)]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -229,7 +251,8 @@ def load_job(job_file: str | Path) -> _Job:
                               hint="give each source that shares a mapping its own name:")
         names.add(name)
         options = {k: raw[k] for k in (*_READER_OPTIONS, "constants") if raw.get(k) is not None}
-        sources.append(JobSource(name, mapping, [_resolve(base, str(f)) for f in files], options))
+        paths = [found for pattern in files for found in _resolve(base, str(pattern))]
+        sources.append(JobSource(name, mapping, paths, options))
     qdir = doc.get("quarantine_dir")
     share = doc.get("max_quarantine_share")
     if share is not None:
@@ -242,20 +265,14 @@ def load_job(job_file: str | Path) -> _Job:
                 None if qdir is None else base / str(qdir), share)
 
 
-def _resolve(base: Path, pattern: str) -> str:
+def _resolve(base: Path, pattern: str) -> list[str]:
+    """The files ``pattern`` names, relative to ``base``: a glob's matches in order, or the
+    path itself (a pattern that matches nothing stays, so loading it reports the missing file)."""
     p = Path(pattern)
     full = p if p.is_absolute() else base / p
     if any(ch in pattern for ch in "*?["):
-        matches = sorted(glob.glob(str(full)))
-        return ";".join(matches) if matches else str(full)
-    return str(full)
-
-
-def _expand(files: list[str]) -> list[str]:
-    out: list[str] = []
-    for f in files:
-        out.extend(x for x in f.split(";") if x)
-    return out
+        return sorted(glob.glob(str(full))) or [str(full)]
+    return [str(full)]
 
 
 # -- running -------------------------------------------------------------------
@@ -287,7 +304,7 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
     try:
         for src in job.sources:
             load = _start_source(
-                store, src.mapping, _expand(src.files), dry_run=dry_run, name=src.name, options=src.options,
+                store, src.mapping, src.files, dry_run=dry_run, name=src.name, options=src.options,
                 quarantine_dir=qdir, force=force, progress=progress, batch_size=batch_size, schema=False,
                 writer=writer)
             loads.append(load)
@@ -396,12 +413,12 @@ def _start_source(store: Any, mapping_name: str | Path, files: list[str | Path] 
             raise ValidationError(f"source {report.name}: no files given", hint="list the extract files to load")
         if store is not None and not dry_run and schema:
             store.ensure_schema()
+        loader = _FileLoader(store, mapping, plan, report, log, writer, load.tickets, dry_run, force,
+                             progress, batch_size or _batch_size(store))
         for path in files:
             if any(t.error is not None for t in load.tickets):
                 break  # a write of an earlier file failed: the source fails, load no more of it
-            _load_file(store, mapping, plan, Path(path), report, log, dry_run=dry_run, force=force,
-                       progress=progress, batch_size=batch_size or _batch_size(store), writer=writer,
-                       tickets=load.tickets)
+            loader.load(Path(path))
     except MashgraphError as err:
         report.failed = True
         report.error = err.one_line()
@@ -418,55 +435,86 @@ def _start_source(store: Any, mapping_name: str | Path, files: list[str | Path] 
 
 
 def _writer_for(store: Any) -> BatchWriter:
-    return BatchWriter(store.write, encode=getattr(store, "encode_params", None),
-                       write_encoded=getattr(store, "write_encoded", None))
+    return BatchWriter(store.write, encode=store.encode_params, write_encoded=store.write_encoded)
 
 
 def _batch_size(store: Any) -> int:
-    settings = getattr(store, "settings", None)
-    return int(getattr(settings, "batch_size", 10_000) or 10_000)
+    return int(store.settings.batch_size or 10_000) if store is not None else 10_000
 
 
-def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, report: SourceReport,
-               log: ProblemLog, *, dry_run: bool, force: bool, progress: ProgressFn | None,
-               batch_size: int, writer: BatchWriter | None, tickets: list[WriteTicket]) -> None:
-    extract = open_extract(path, fmt=mapping.format, encoding=mapping.encoding,
-                           delimiter=mapping.delimiter, sheet=mapping.sheet, quotechar=mapping.quotechar)
-    with extract:
-        present = set(extract.columns)
-        folded = {c.casefold(): c for c in extract.columns}
-        rules = _rules_for_header(mapping, present, folded, path, report)
-        sha = file_sha256(path)
-        key = run_key(report.name, sha)
-        report.runs.append(key)
-        write = writer is not None and not dry_run
-        if write and not force:
-            earlier = writer.tickets.get(key)
-            if earlier is not None:  # the same file earlier in this job: its outcome decides
-                writer.wait(earlier)
-            done = store.read(RUN_LOOKUP_CYPHER, {"key": key}).records()
-            if done and done[0]["status"] == "complete" and done[0]["mapping_sha256"] == mapping.digest:
-                prior = done[0]
-                report.skipped_files.append(str(path))
-                report.read += int(prior["read"] or 0)
-                report.loaded += int(prior["loaded"] or 0)
-                log.quarantined += int(prior["quarantined"] or 0)
-                log.warnings += int(prior["warnings"] or 0)
-                report.notes.append(f"{path.name}: already loaded by run {key}; skipped (use --force to reload)")
-                if progress is not None:
-                    progress({"event": "file_skipped", "source": report.name, "file": str(path)})
+@dataclass
+class _FileLoader:
+    """Loads the files of one source one at a time; holds what they all share."""
+
+    store: Any
+    mapping: SourceMapping
+    plan: LoadPlan
+    report: SourceReport
+    log: ProblemLog
+    writer: BatchWriter | None
+    tickets: list[WriteTicket]
+    dry_run: bool
+    force: bool
+    progress: ProgressFn | None
+    batch_size: int
+
+    @property
+    def writes(self) -> bool:
+        return self.writer is not None and not self.dry_run
+
+    def load(self, path: Path) -> None:
+        """Validate every row of ``path`` and queue the good ones; bad rows go to quarantine."""
+        m = self.mapping
+        extract = open_extract(path, fmt=m.format, encoding=m.encoding, delimiter=m.delimiter,
+                               sheet=m.sheet, quotechar=m.quotechar)
+        with extract:
+            folded = {c.casefold(): c for c in extract.columns}
+            rules = _rules_for_header(m, set(extract.columns), folded, path, self.report)
+            sha = file_sha256(path)
+            key = run_key(self.report.name, sha)
+            self.report.runs.append(key)
+            if self.writes and not self.force and self._already_loaded(path, key):
                 return
+            ticket = self._open_ticket(path, key, sha) if self.writes else None
+            self._load_rows(extract, path, key, RowValidator(rules, m.constants), ticket)
+        self._emit("file_done", path, read=self.report.read, fraction=1.0)
+
+    def _emit(self, event: str, path: Path, **fields: Any) -> None:
+        if self.progress is not None:
+            self.progress({"event": event, "source": self.report.name, "file": str(path), **fields})
+
+    def _already_loaded(self, path: Path, key: str) -> bool:
+        """True (and the earlier run's counts added to the report) when ``path`` was loaded completely."""
+        earlier = self.writer.tickets.get(key)
+        if earlier is not None:  # the same file earlier in this job: its outcome decides
+            self.writer.wait(earlier)
+        done = self.store.read(RUN_LOOKUP_CYPHER, {"key": key}).records()
+        if not (done and done[0]["status"] == "complete" and done[0]["mapping_sha256"] == self.mapping.digest):
+            return False
+        prior, report = done[0], self.report
+        report.skipped_files.append(str(path))
+        report.read += int(prior["read"] or 0)
+        report.loaded += int(prior["loaded"] or 0)
+        self.log.quarantined += int(prior["quarantined"] or 0)
+        self.log.warnings += int(prior["warnings"] or 0)
+        report.notes.append(f"{path.name}: already loaded by run {key}; skipped (use --force to reload)")
+        self._emit("file_skipped", path)
+        return True
+
+    def _open_ticket(self, path: Path, key: str, sha: str) -> WriteTicket:
+        ticket = self.writer.ticket(key)
+        self.tickets.append(ticket)
+        self.writer.submit(ticket, [(RUN_START_CYPHER, {
+            "key": key, "source": self.report.name, "file": str(path), "sha256": sha,
+            "mapping": self.mapping.name, "mapping_sha256": self.mapping.digest, "started": _utc_now()})])
+        return ticket
+
+    def _load_rows(self, extract: Any, path: Path, key: str, validate: RowValidator,
+                   ticket: WriteTicket | None) -> None:
+        log, plan, writer, report = self.log, self.plan, self.writer, self.report
         file_read = file_loaded = 0
         q_before, w_before = log.quarantined, log.warnings
-        ticket = None
-        if write:
-            ticket = writer.ticket(key)
-            tickets.append(ticket)
-            writer.submit(ticket, [(RUN_START_CYPHER, {
-                "key": key, "source": report.name, "file": str(path), "sha256": sha, "mapping": mapping.name,
-                "mapping_sha256": mapping.digest, "started": _utc_now()})])
         name = path.name
-        validate = RowValidator(rules, mapping.constants)
         plan.forget()
         add_row = plan.add_row
         batch = plan.new_batch()
@@ -494,13 +542,11 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
                 for w in problems:
                     log.warn(name, raw.line, w)
                 file_loaded += 1
-                if batch.rows >= batch_size:
+                if batch.rows >= self.batch_size:
                     if ticket is not None:
                         writer.submit_rows(ticket, batch.statements(plan))
                     batch = plan.new_batch()
-                    if progress is not None:
-                        progress({"event": "rows", "source": report.name, "file": str(path),
-                                  "read": report.read + file_read, "fraction": extract.fraction()})
+                    self._emit("rows", path, read=report.read + file_read, fraction=extract.fraction())
             if ticket is not None:
                 if batch.rows:
                     writer.submit_rows(ticket, batch.statements(plan))
@@ -516,9 +562,6 @@ def _load_file(store: Any, mapping: SourceMapping, plan: LoadPlan, path: Path, r
         finally:
             report.read += file_read
             report.loaded += file_loaded
-        if progress is not None:
-            progress({"event": "file_done", "source": report.name, "file": str(path),
-                      "read": report.read, "fraction": 1.0})
 
 
 def _rules_for_header(mapping: SourceMapping, present: set[str], folded: dict[str, str], path: Path,

@@ -591,7 +591,7 @@ def test_docs_queries_md_is_generated_from_the_headers_and_current():
 
 
 def test_docs_command_prints_the_same_markdown():
-    out = subprocess.run([sys.executable, "-m", "mashgraph.graph.saved_queries", "--docs"],
+    out = subprocess.run([sys.executable, "-m", "mashgraph", "query", "docs"],
                          capture_output=True, text=True, check=True).stdout
     assert out == library_markdown(load_library())
 

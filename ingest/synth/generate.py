@@ -38,6 +38,13 @@ class SynthSummary:
     def files(self) -> list[str]:
         return sorted(self.rows)
 
+    def lines(self) -> list[str]:
+        """The run in one line, for a person reading a terminal."""
+        return [f"{self.people:,} people (seed {self.seed}, {self.authorities} authorit"
+                f"{'y' if self.authorities == 1 else 'ies'}): {self.records:,} agency records, "
+                f"{self.events:,} events, {self.pattern_instances} planted pattern instances, "
+                f"{self.bad_rows} bad rows, {len(self.rows)} extract files"]
+
 
 def _load_patterns() -> Any:
     try:
