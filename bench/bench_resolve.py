@@ -146,7 +146,7 @@ def score(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
 def identifier_baseline(records: "object") -> dict[str, str]:
     """Clusters from exact matching on valid strong identifiers only (no model, no guard)."""
     from mashgraph.ingest.resolve.cluster import ConstrainedClusters
-    from mashgraph.ingest.resolve.identifiers import STRONG_IDENTIFIERS
+    from mashgraph.ingest.identifiers import STRONG_IDENTIFIERS
 
     keys = records["unique_id"].tolist()
     clusters = ConstrainedClusters(keys)

@@ -10,19 +10,16 @@ mapping's fields to one row and decides what happens to a problem:
 - a problem in an optional field empties the field, keeps the row and
   records a warning.
 
-Identifier rules (all documented in ``docs/ingestion.md``):
+Identifiers are checked by the rules of ``ingest/identifiers.py`` (documented
+in ``docs/ingestion.md``):
 
->>> nhs_number("943 476 5919"), nhs_number_is_valid("9434765918")
-('9434765919', False)
+>>> nhs_number("943 476 5919"), pnc_id("2002/12345Y"), ni_number("ab 12 34 56 c")
+('9434765919', '02/0012345Y', 'AB123456C')
 >>> try:
 ...     upn("B123456789012")
 ... except FieldProblem as err:
 ...     print(err.reason, "-", err.message)
 invalid_upn - check letter is B, expected A
->>> upn_check_letter("123456789012"), pnc_check_letter("02", "0012345")
-('A', 'Y')
->>> pnc_id("2002/12345Y"), ni_number("ab 12 34 56 c")
-('02/0012345Y', 'AB123456C')
 """
 
 from __future__ import annotations
@@ -33,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..graph.concerns import ADULT_RISKS, AGENCY_KINDS, ALL_CONCERNS, CIN_FACTORS, REFERRAL_SOURCES
+from .identifiers import IDENTIFIERS, InvalidIdentifier
 
 __all__ = [
     "FieldProblem", "Problem", "CHECKERS", "CODE_LISTS", "checker_for", "validate_row",
-    "nhs_number", "nhs_number_is_valid", "upn", "upn_check_letter", "ni_number",
-    "pnc_id", "pnc_check_letter", "postcode", "uprn", "parse_date", "date_parser",
+    "nhs_number", "upn", "ni_number", "pnc_id", "postcode", "uprn", "parse_date", "date_parser",
     "INVALID", "is_empty", "FieldRule", "RowValidator",
 ]
 
@@ -87,97 +84,24 @@ class Problem:
 
 # -- identifiers ---------------------------------------------------------------
 
-_NON_ALNUM = re.compile(r"[\s\-/.]")
+def _identifier_checker(kind: str) -> Callable[[str], str]:
+    """The checker of one strong identifier: its rules live in ``ingest/identifiers.py``."""
+    parse = IDENTIFIERS[kind].parse
+
+    def check(text: str) -> str:
+        try:
+            return parse(text)
+        except InvalidIdentifier as err:
+            raise FieldProblem(err.reason, err.message) from None
+    check.__name__ = check.__qualname__ = kind
+    check.__doc__ = f"{IDENTIFIERS[kind].label} in its normal form; ``FieldProblem('invalid_{kind}')`` if invalid."
+    return check
 
 
-def nhs_number_is_valid(digits: str) -> bool:
-    """Ten digits whose last is the modulus-11 check digit of the first nine (weights 10..2)."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
-
-
-def nhs_number(text: str) -> str:
-    """An NHS number as 10 digits (spaces and dashes removed), check digit verified."""
-    digits = _NON_ALNUM.sub("", text)
-    if len(digits) != 10 or not digits.isdigit():
-        raise FieldProblem("invalid_nhs_number", f"{text!r} is not 10 digits")
-    if not nhs_number_is_valid(digits):
-        raise FieldProblem("invalid_nhs_number", f"{text!r} fails the modulus-11 check digit")
-    return digits
-
-
-# UPN check letters: the alphabet without I, O and S, indexed 0..22.
-_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-_UPN_FORMAT = re.compile(r"^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$")
-
-
-def upn_check_letter(body: str) -> str:
-    """The check letter of a UPN whose characters 2..13 are ``body`` (DfE: weights 2..13, mod 23).
-
-    In a temporary UPN the last character is a letter; it counts as its
-    position in the check-letter alphabet.
-    """
-    total = 0
-    for weight, ch in enumerate(body, start=2):
-        total += weight * (int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch))
-    return _UPN_LETTERS[total % 23]
-
-
-def upn(text: str) -> str:
-    """A Unique Pupil Number: check letter + 12 digits, or (temporary) letter + 11 digits + letter."""
-    value = _NON_ALNUM.sub("", text).upper()
-    if not _UPN_FORMAT.match(value):
-        raise FieldProblem("invalid_upn", f"{text!r} is not a letter + 12 digits or a temporary UPN "
-                                      "(letter + 11 digits + letter; no I, O or S)")
-    expected = upn_check_letter(value[1:])
-    if value[0] != expected:
-        raise FieldProblem("invalid_upn", f"check letter is {value[0]}, expected {expected}")
-    return value
-
-
-# Shape only: the letters HMRC never issues (D, F, I, Q, U, V first; BG, GB, ... prefixes)
-# are an issuing rule, not a format rule, and synthetic data uses them on purpose.
-_NI_FORMAT = re.compile(r"^[A-Z]{2}\d{6}[A-D]$")
-
-
-def ni_number(text: str) -> str:
-    """A National Insurance number: 2 letters, 6 digits, suffix A-D (spaces removed)."""
-    value = _NON_ALNUM.sub("", text).upper()
-    if not _NI_FORMAT.match(value):
-        raise FieldProblem("invalid_ni_number", f"{text!r} is not a National Insurance number "
-                                            "(2 letters, 6 digits, A-D)")
-    return value
-
-
-# PNC check characters: remainder 0..22 of YYNNNNNNN divided by 23.
-_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
-_PNC_FORMAT = re.compile(r"^(\d{2}|\d{4})/?(\d{1,7})([A-Z])$")
-
-
-def pnc_check_letter(year2: str, serial7: str) -> str:
-    """The PNC check character for a two-digit year and a seven-digit serial."""
-    return _PNC_LETTERS[int(year2 + serial7) % 23]
-
-
-def pnc_id(text: str) -> str:
-    """A Police National Computer id ``YY/NNNNNNNL`` (``YYYY/`` accepted), check letter verified.
-
-    Returned in the canonical form: two-digit year, slash, serial padded to 7 digits, letter.
-    """
-    value = re.sub(r"\s", "", text).upper()
-    m = _PNC_FORMAT.match(value)
-    if not m:
-        raise FieldProblem("invalid_pnc_id", f"{text!r} is not a PNC id (YY/NNNNNNNL)")
-    year, serial, letter = m.group(1)[-2:], m.group(2).zfill(7), m.group(3)
-    expected = pnc_check_letter(year, serial)
-    if letter != expected:
-        raise FieldProblem("invalid_pnc_id", f"check letter is {letter}, expected {expected}")
-    return f"{year}/{serial}{letter}"
+nhs_number = _identifier_checker("nhs_number")
+upn = _identifier_checker("upn")
+ni_number = _identifier_checker("ni_number")
+pnc_id = _identifier_checker("pnc_id")
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")

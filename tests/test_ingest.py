@@ -23,9 +23,8 @@ from mashgraph.ingest.load import (
 )
 from mashgraph.ingest.mapping import available_mappings, load_mapping
 from mashgraph.ingest.readers import open_extract
-from mashgraph.ingest.validate import (
-    FieldProblem, nhs_number, ni_number, pnc_check_letter, pnc_id, postcode, upn, upn_check_letter,
-)
+from mashgraph.ingest.identifiers import pnc_check_letter, upn_check_letter
+from mashgraph.ingest.validate import FieldProblem, nhs_number, ni_number, pnc_id, postcode, upn
 
 PEOPLE_HEADER = "record_id,agency,given_name,family_name,dob,sex,postcode,address,nhs_number,upn,pnc_id,ni_number"
 

@@ -26,7 +26,7 @@ from mashgraph.ingest.jobs import run_source
 from mashgraph.ingest.resolve import (ResolveSettings, explain_person, export_assignments,
                                       record_decision, resolve_records, review_pairs)
 from mashgraph.ingest.resolve.cluster import assign_person_keys, new_person_key
-from mashgraph.ingest.resolve.identifiers import normalise_identifier
+from mashgraph.ingest.identifiers import normalise_identifier
 from mashgraph.settings import load_settings
 
 COLUMNS = ["record_id", "agency", "given_name", "family_name", "dob", "sex", "postcode", "address",

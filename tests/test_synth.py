@@ -7,6 +7,7 @@ import io
 import json
 from collections import Counter, defaultdict
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,14 @@ from mashgraph.cli import cli
 from mashgraph.graph.concerns import ALL_CONCERNS, REFERRAL_SOURCES
 from mashgraph.ingest.synth import generate
 from mashgraph.ingest.synth.config import FACTORS, QUALITY, SOURCE_GROUPS, CALIBRATION
-from mashgraph.ingest.synth.ids import valid_nhs_number, valid_pnc_id, valid_upn
+from mashgraph.ingest.identifiers import in_normal_form
 
 FIXTURE = Path(__file__).parent / "fixtures" / "synth"
+
+# The generator's identifiers must pass the rules ingestion checks, written in their normal form.
+valid_nhs_number = partial(in_normal_form, "nhs_number")
+valid_pnc_id = partial(in_normal_form, "pnc_id")
+valid_upn = partial(in_normal_form, "upn")
 
 # Local-id column of each text format (Record.key = agency + ":" + local id).
 _CSV_FORMATS = {

@@ -16,7 +16,7 @@ import json
 import math
 from typing import Any, Mapping
 
-from .identifiers import IDENTIFIER_LABELS
+from ..identifiers import IDENTIFIER_LABELS
 from .model import COMPARISON_FIELDS
 
 __all__ = ["model_evidence", "exact_evidence", "decision_evidence", "singleton_evidence",

@@ -22,7 +22,7 @@ from ...graph.store import GraphStore
 from . import evidence as ev
 from .cluster import ConstrainedClusters, assign_person_keys
 from .config import ResolveSettings, pair_key
-from .identifiers import STRONG_IDENTIFIERS, is_conflict_scope
+from ..identifiers import STRONG_IDENTIFIERS, is_conflict_scope
 from .model import level_labels, load_default_model, predict_with_model, train_and_predict
 from .prepare import clean_records, load_records
 from .storage import read_assignments, read_decisions, write_resolution

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ...graph.store import GraphStore
-from .identifiers import STRONG_IDENTIFIERS, normalise_identifier
+from ..identifiers import STRONG_IDENTIFIERS, normalise_identifier
 
 __all__ = ["READ_RECORDS_CYPHER", "READ_ADDRESSES_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
            "NICKNAMES_FILE"]

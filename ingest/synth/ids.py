@@ -1,5 +1,6 @@
 """Synthetic identifiers with real check characters, drawn from ranges never
-issued to real people (see docs/data-dictionary.md "Identifiers").
+issued to real people (see docs/data-dictionary.md "Identifiers"). The check
+characters come from ``ingest/identifiers.py``, the rules ingestion checks.
 
 - NHS number: 10 digits starting ``9``, modulus-11 check digit.
 - UPN: check letter + 12 digits (LA part ``99N``); temporary UPN ends in a letter.
@@ -14,60 +15,10 @@ import random
 import string
 from typing import Callable
 
+from ..identifiers import NI_SECOND_LETTERS, UPN_LETTERS, nhs_check_digit, pnc_check_letter, upn_check_letter
 from .names import STREET_WORDS, STREET_SUFFIXES, TOWNS
 
-__all__ = [
-    "nhs_check_digit", "valid_nhs_number", "upn_check_letter", "valid_upn",
-    "pnc_check_letter", "valid_pnc_id", "uprn", "postcode_area", "IdAllocator", "StreetNamer",
-]
-
-_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
-_NI_SECOND = "ABCEGHJKLMNPRSTWXYZ"
-
-
-def nhs_check_digit(nine: str) -> int | None:
-    """Check digit for the first nine digits, or None when the number is invalid (10)."""
-    d = [ord(c) - 48 for c in nine]
-    total = 10 * d[0] + 9 * d[1] + 8 * d[2] + 7 * d[3] + 6 * d[4] + 5 * d[5] + 4 * d[6] + 3 * d[7] + 2 * d[8]
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
-
-
-def valid_nhs_number(value: str) -> bool:
-    if len(value) != 10 or not value.isdigit():
-        return False
-    return nhs_check_digit(value[:9]) == int(value[9])
-
-
-def upn_check_letter(rest: str) -> str:
-    """Check letter of a UPN from its 12 following characters (digits, or 11 digits + letter)."""
-    total = 0
-    for weight, ch in zip(range(2, 14), rest):
-        value = int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch)
-        total += value * weight
-    return _UPN_LETTERS[total % 23]
-
-
-def valid_upn(value: str) -> bool:
-    if len(value) != 13 or value[0] not in _UPN_LETTERS:
-        return False
-    body = value[1:]
-    if not (body.isdigit() or (body[:11].isdigit() and body[11] in _UPN_LETTERS)):
-        return False
-    return upn_check_letter(body) == value[0]
-
-
-def pnc_check_letter(yy: int, serial: int) -> str:
-    return _PNC_LETTERS[int(f"{yy:02d}{serial:07d}") % 23]
-
-
-def valid_pnc_id(value: str) -> bool:
-    if len(value) != 11 or value[2] != "/" or not value[:2].isdigit() or not value[3:10].isdigit():
-        return False
-    return pnc_check_letter(int(value[:2]), int(value[3:10])) == value[10]
+__all__ = ["uprn", "postcode_area", "IdAllocator", "StreetNamer"]
 
 
 def uprn(la: int, seq: int) -> int:
@@ -115,20 +66,20 @@ class IdAllocator:
 
     def temporary_upn(self) -> str:
         def make(r: random.Random) -> str:
-            body = f"99{r.randrange(10)}{r.randrange(10**8):08d}" + r.choice(_UPN_LETTERS)
+            body = f"99{r.randrange(10)}{r.randrange(10**8):08d}" + r.choice(UPN_LETTERS)
             return upn_check_letter(body) + body
         return self.unique("upn", make)
 
     def pnc_id(self, year: int) -> str:
-        yy = year % 100
+        yy = f"{year % 100:02d}"
 
         def make(r: random.Random) -> str:
-            serial = 9_000_000 + int(r.random() * 1e6)
-            return f"{yy:02d}/{serial:07d}{pnc_check_letter(yy, serial)}"
+            serial = f"{9_000_000 + int(r.random() * 1e6):07d}"
+            return f"{yy}/{serial}{pnc_check_letter(yy, serial)}"
         return self.unique("pnc", make)
 
     def ni_number(self) -> str:
-        return self.unique("ni", lambda r: f"Q{_NI_SECOND[int(r.random() * 19)]}{int(r.random() * 1e6):06d}{'ABCD'[int(r.random() * 4)]}")
+        return self.unique("ni", lambda r: f"Q{NI_SECOND_LETTERS[int(r.random() * 19)]}{int(r.random() * 1e6):06d}{'ABCD'[int(r.random() * 4)]}")
 
 
 class StreetNamer:
