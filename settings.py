@@ -51,6 +51,8 @@ class Settings:
     """Web users must state a reason (e.g. a case reference) before viewing people, running queries or exporting."""
     network_limit: int = 250
     """Most nodes the web network view draws around one person."""
+    user: str = ""
+    """Who records resolution decisions (``mashgraph resolve decide``); empty = the login name."""
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

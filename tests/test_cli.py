@@ -85,15 +85,6 @@ def test_an_unreachable_server_is_one_line_on_stderr(url, words):
     assert len(lines) == 1 and lines[0].startswith(words), proc.stderr
 
 
-@pytest.mark.parametrize("value, words", [("abc", "is not a valid int"), ("-5", "must be 1 or more"),
-                                          ("0", "must be 1 or more")])
-def test_a_bad_number_in_the_environment_is_one_clear_error(tmp_path, value, words):
-    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "g"), "cypher", "RETURN 1"],
-                                env={"MASHGRAPH_QUERY_TIMEOUT_MS": value})
-    assert result.exit_code == 2
-    assert f"error: MASHGRAPH_QUERY_TIMEOUT_MS={value!r} {words}" in result.output
-
-
 def test_every_subcommand_and_option_is_documented():
     # A command or option nobody can read about does not exist for a newcomer:
     # each must appear in README.md or docs/*.md (as `mashgraph resolve decide`, `--dry-run`).

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from ...errors import ConfigError, ValidationError
 from ...graph.store import GraphStore
+from ...settings import Settings, load_settings
 from .config import pair_key
 from .storage import (DELETE_REVIEW_PAIR_CYPHER, FIND_RECORDS_CYPHER, READ_REVIEW_CYPHER,
                       WRITE_DECISION_CYPHER, read_decisions)
@@ -39,9 +39,9 @@ class MatchDecision:
     decided_at: str
 
 
-def current_user() -> str:
-    """Who is deciding: ``MASHGRAPH_USER``, else the login name."""
-    user = os.environ.get("MASHGRAPH_USER")
+def current_user(settings: Settings | None = None) -> str:
+    """Who is deciding: the ``user`` setting (``MASHGRAPH_USER``), else the login name."""
+    user = (settings or load_settings()).user
     if user:
         return user
     try:
@@ -71,7 +71,8 @@ def record_decision(store: GraphStore, record_a: str, record_b: str, decision: s
     a, b = sorted((record_a, record_b))
     pk = pair_key(a, b)
     d = MatchDecision(key=f"{pk}|{stamp}", record_a=a, record_b=b, decision=decision,
-                      reason=reason.strip(), decided_by=decided_by or current_user(), decided_at=stamp)
+                      reason=reason.strip(), decided_by=decided_by or current_user(store.settings),
+                      decided_at=stamp)
     store.write(WRITE_DECISION_CYPHER, {"key": d.key, "record_a": d.record_a, "record_b": d.record_b,
                                         "decision": d.decision, "reason": d.reason,
                                         "decided_by": d.decided_by, "decided_at": d.decided_at})
