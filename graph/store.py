@@ -9,7 +9,7 @@ data lives (``local_dir``, ``server_pid``) or how to send a batch fast
 here. ``open_store`` (in :mod:`mashgraph.graph.backends`) picks the backend
 from a table keyed by URL scheme.
 
->>> one_line("MATCH (n)\n  RETURN n")
+>>> one_line("MATCH (n)\\n  RETURN n")
 'MATCH (n) RETURN n'
 >>> redact_url("redis://user:secret@db:6379")
 'redis://user:***@db:6379'
