@@ -1,9 +1,11 @@
-"""Packaging: the wheel holds the product and every data file it reads, nothing else, and builds quietly.
+"""Packaging: the wheel holds the product and every data file it reads, nothing else; builds are quiet.
 
 The repository root is the ``mashgraph`` package (``package-dir`` in
 pyproject.toml), so what is shipped is decided by the lists there. The wheel
 is built from a copy of the source, offline (``--no-index``, no build
-isolation: the test environment's setuptools), like ``pip wheel .``.
+isolation: the test environment's setuptools), like ``pip wheel .``. The
+editable install runs as ``pip install -e .`` does, into a new empty venv
+(setuptools comes from the pip cache or PyPI, as for ``make venv``).
 """
 
 from __future__ import annotations
@@ -80,3 +82,20 @@ def test_the_wheel_declares_the_entry_point_and_dependencies(built):
         info = {Path(n).name: zf.read(n).decode() for n in zf.namelist() if ".dist-info/" in n}
     assert "mashgraph = mashgraph.cli:main" in info["entry_points.txt"]
     assert "Requires-Dist: splink" in info["METADATA"] and "Requires-Python: >=3.12" in info["METADATA"]
+
+
+def test_an_editable_install_is_quiet_and_imports_the_source(built, tmp_path):
+    _, _, src = built
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                           "--editable", str(src)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert "Successfully installed mashgraph" in output
+    warnings = [line for line in output.splitlines() if "warning" in line.lower()]
+    assert not warnings, "\n".join(warnings)
+    where = subprocess.run([str(python), "-c", "import mashgraph; print(mashgraph.__file__)"],
+                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    assert where == str(src / "__init__.py")
