@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any
 
+from ..safe_csv import to_csv
 from .types import Node, Path, Rel, Result
 
 __all__ = ["FORMATS", "plain", "format_result"]
@@ -51,6 +50,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: numbers stay numbers (a spreadsheet reads ``-3`` as minus three), the rest is text."""
+    if isinstance(value, bool):
+        return _cell(value)
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    return value if isinstance(value, int) else _cell(value)
+
+
 def format_result(result: Result, fmt: str = "table", truncated_at: int | None = None) -> str:
     """``result`` as ``table``, ``csv`` or ``json``; ``truncated_at`` adds a note that rows were cut."""
     if fmt == "json":
@@ -59,12 +67,8 @@ def format_result(result: Result, fmt: str = "table", truncated_at: int | None =
         if truncated_at is not None:
             doc["truncated_at"] = truncated_at
         return json.dumps(doc, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([[_cell(v) for v in row] for row in result.rows])
-        return buf.getvalue().rstrip("\n")
+    if fmt == "csv":  # every text cell neutralised for spreadsheets (safe_csv)
+        return to_csv(result.columns, [[_csv_cell(v) for v in row] for row in result.rows]).rstrip("\n")
     cells = [[_cell(v) for v in row] for row in result.rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"

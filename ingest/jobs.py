@@ -43,7 +43,7 @@ from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchW
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
 from .readers import open_extract
-from .validate import Problem, RowValidator
+from .validate import Problem, RowValidator, unstorable_text
 
 __all__ = ["SourceReport", "JobReport", "JobSource", "run_job", "run_source", "load_job",
            "EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_QUARANTINE_EXCEEDED", "run_key"]
@@ -59,7 +59,11 @@ _SOURCE_KEYS = {"mapping", "files", "name", "constants", "description", *_READER
 
 @dataclass
 class SourceReport:
-    """What happened to one source. ``read == loaded + quarantined`` always holds."""
+    """What happened to one source. ``read == loaded + quarantined + unwritten`` always holds.
+
+    ``loaded`` counts only rows whose batch was written; ``unwritten`` is non-zero only
+    when a write failed (the source is then ``failed``): valid rows queued, not written.
+    """
 
     name: str
     mapping: str
@@ -67,6 +71,7 @@ class SourceReport:
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
+    unwritten: int = 0
     warnings: int = 0
     failed: bool = False
     error: str = ""
@@ -93,7 +98,8 @@ class SourceReport:
     def line(self) -> str:
         """This source in one line: what was read, loaded, quarantined and warned, or why it failed."""
         if self.failed:
-            return f"{self.name}: FAILED: {self.error}"
+            return (f"{self.name}: FAILED: {self.error} (read {self.read:,}, loaded {self.loaded:,}, "
+                    f"quarantined {self.quarantined:,}, not written {self.unwritten:,})")
         what = "validated" if self.dry_run else ("already loaded" if self.skipped else "loaded")
         line = (f"{self.name}: read {self.read:,}, {what} {self.loaded:,}, quarantined {self.quarantined:,} "
                 f"({self.quarantine_share:.1%}), warnings {self.warnings:,}, {self.elapsed:.1f} s")
@@ -140,7 +146,7 @@ class JobReport:
         return EXIT_OK
 
     def totals(self) -> dict[str, int]:
-        keys = ("read", "loaded", "quarantined", "warnings")
+        keys = ("read", "loaded", "quarantined", "unwritten", "warnings")
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def summary(self) -> str:
@@ -370,6 +376,10 @@ class _SourceLoad:
             end = max(end, ticket.finished_at)
             for key, value in ticket.stats.items():
                 report.stats[key] = report.stats.get(key, 0) + value
+            # Rows of batches that were never written (or failed) are not loaded.
+            lost = ticket.rows_queued - ticket.rows_written
+            report.loaded -= lost
+            report.unwritten += lost
             err = ticket.error
             if err is not None and not report.failed:
                 if not isinstance(err, MashgraphError):
@@ -531,6 +541,10 @@ class _FileLoader:
                                        "the same text as an earlier row of this file"), raw.raw)
                     continue
                 seen.add(digest)
+                bad_text = unstorable_text(raw.raw, raw.values)
+                if bad_text is not None:
+                    log.quarantine_row(name, raw.line, bad_text, raw.raw)
+                    continue
                 clean, problems = validate(raw.values)
                 if clean is None:
                     log.quarantine_row(name, raw.line, problems[0], raw.raw)
@@ -544,12 +558,12 @@ class _FileLoader:
                 file_loaded += 1
                 if batch.rows >= self.batch_size:
                     if ticket is not None:
-                        writer.submit_rows(ticket, batch.statements(plan))
+                        writer.submit_rows(ticket, batch.statements(plan), batch.rows)
                     batch = plan.new_batch()
                     self._emit("rows", path, read=report.read + file_read, fraction=extract.fraction())
             if ticket is not None:
                 if batch.rows:
-                    writer.submit_rows(ticket, batch.statements(plan))
+                    writer.submit_rows(ticket, batch.statements(plan), batch.rows)
                 counts = {"key": key, "read": file_read, "loaded": file_loaded,
                           "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before}
                 # Written after every batch of the file, with the time it is written.
@@ -561,7 +575,11 @@ class _FileLoader:
             raise
         finally:
             report.read += file_read
-            report.loaded += file_loaded
+            if ticket is None:
+                report.loaded += file_loaded
+            else:  # only rows handed to the writer can be loaded; finish() takes off those it did not write
+                report.loaded += ticket.rows_queued
+                report.unwritten += file_loaded - ticket.rows_queued
 
 
 def _rules_for_header(mapping: SourceMapping, present: set[str], folded: dict[str, str], path: Path,

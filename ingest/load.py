@@ -412,12 +412,15 @@ def _fast_gil_handoff(on: bool) -> None:
 class WriteTicket:
     """The writes of one file load queued on a :class:`BatchWriter`: its first error, counters, end time."""
 
-    __slots__ = ("name", "error", "stats", "sealed", "done", "finished_at", "abandoned")
+    __slots__ = ("name", "error", "stats", "sealed", "done", "finished_at", "abandoned",
+                 "rows_queued", "rows_written")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.error: BaseException | None = None
         self.stats: dict[str, int] = {}
+        self.rows_queued = 0         # source rows in the batches queued ...
+        self.rows_written = 0        # ... and in those written completely (every statement succeeded)
         self.sealed = False          # no more items will be queued for it
         self.done = False            # every item queued for it was written (or skipped after an error)
         self.finished_at = 0.0       # time.perf_counter() when done
@@ -457,7 +460,7 @@ class BatchWriter:
             item = self._queue.get()
             if item is None:
                 return
-            ticket, statements, slot = item
+            ticket, statements, slot, rows = item
             if statements is None:  # seal: everything before it is written
                 with self._cond:
                     ticket.done = True
@@ -467,6 +470,8 @@ class BatchWriter:
             try:
                 if ticket.error is None and not ticket.abandoned:
                     self._run_statements(ticket, statements)
+                    if ticket.error is None:
+                        ticket.rows_written += rows
             finally:
                 if slot:
                     self._slots.release()
@@ -490,8 +495,10 @@ class BatchWriter:
         ticket = self.tickets[name] = WriteTicket(name)
         return ticket
 
-    def submit_rows(self, ticket: WriteTicket, statements: list[tuple[str, list[dict[str, Any]]]]) -> None:
-        """Queue one batch: ``(cypher, rows)`` pairs, each written as ``cypher`` with ``{"rows": rows}``.
+    def submit_rows(self, ticket: WriteTicket, statements: list[tuple[str, list[dict[str, Any]]]],
+                    source_rows: int = 0) -> None:
+        """Queue one batch: ``(cypher, rows)`` pairs, each written as ``cypher`` with ``{"rows": rows}``;
+        ``source_rows`` (the source rows it holds) count as written once all its statements are.
 
         Blocks while ``depth`` batches already wait."""
         if ticket.sealed:
@@ -502,19 +509,20 @@ class BatchWriter:
         else:
             items = [(cypher, _Encoded(encode({"rows": rows}))) for cypher, rows in statements]
         self._slots.acquire()
-        self._queue.put((ticket, items, True))
+        ticket.rows_queued += source_rows
+        self._queue.put((ticket, items, True, source_rows))
 
     def submit(self, ticket: WriteTicket, statements: list[tuple[str, Any]]) -> None:
         """Queue small writes: ``(cypher, params)`` pairs; ``params`` may be a callable, called just
         before the write. They do not count towards ``depth``."""
         if ticket.sealed:
             raise RuntimeError(f"write ticket {ticket.name} is sealed")
-        self._queue.put((ticket, statements, False))
+        self._queue.put((ticket, statements, False, 0))
 
     def seal(self, ticket: WriteTicket) -> None:
         """No more items for ``ticket``; it is ``done`` once the writer reaches this point."""
         ticket.sealed = True
-        self._queue.put((ticket, None, False))
+        self._queue.put((ticket, None, False, 0))
 
     def abandon(self, ticket: WriteTicket) -> None:
         """Skip ``ticket``'s items not yet written (the load failed while reading)."""

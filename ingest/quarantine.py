@@ -11,16 +11,18 @@ Per source per run, in the run's quarantine directory:
 
 A file is created only when there is something to write into it, readable by
 its owner only (mode 0600): it holds rows of personal data as the agency sent them.
+Every field is quoted and a cell a spreadsheet would run as a formula gets a
+leading ``'`` (``mashgraph.safe_csv``): strip it to get the text as read.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import IO, Any
 
 from .private_files import open_private
 from ..errors import ConfigError
+from ..safe_csv import SafeCsvWriter
 from .validate import Problem
 
 __all__ = ["QUARANTINE_COLUMNS", "WARNING_COLUMNS", "ProblemLog"]
@@ -45,7 +47,7 @@ class _LazyCsv:
                 raise ConfigError(f"cannot write the quarantine file {self.path}: {err.strerror or err}",
                                   hint="choose a writable folder with --quarantine-dir or the job's "
                                        "quarantine_dir") from None
-            self._writer = csv.writer(self._fh)
+            self._writer = SafeCsvWriter(self._fh, lineterminator="\r\n")
             self._writer.writerow(self._header)
         self._writer.writerow(values)
         self.count += 1

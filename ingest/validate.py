@@ -35,7 +35,7 @@ from .identifiers import IDENTIFIERS, InvalidIdentifier
 __all__ = [
     "FieldProblem", "Problem", "CHECKERS", "CODE_LISTS", "checker_for", "validate_row",
     "nhs_number", "upn", "ni_number", "pnc_id", "postcode", "uprn", "parse_date", "date_parser",
-    "INVALID", "is_empty", "FieldRule", "RowValidator",
+    "INVALID", "is_empty", "FieldRule", "RowValidator", "unstorable_text",
 ]
 
 
@@ -80,6 +80,33 @@ class Problem:
     reason: str
     message: str
     value: str = ""
+
+
+# -- text the graph store cannot keep ------------------------------------------------
+
+# Text the graph store refuses (measured on FalkorDB 4.22 through our encoder): NUL, which
+# would cut a query short, and lone surrogates (a JSON "\\ud800" escape), which are not
+# Unicode. Either one used to fail the whole batch, and so the whole source.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(raw_text: str, values: dict[str, Any]) -> Problem | None:
+    """The first field holding a character the store cannot keep (NUL, a lone surrogate) as a Problem, else None.
+
+    ``raw_text`` is the row as read: a row without such a character in it (nor a JSON
+    ``\\u`` escape that could make one) is passed at the cost of one search.
+    """
+    if _UNSTORABLE.search(raw_text) is None and "\\u" not in raw_text:
+        return None
+    for column, value in values.items():
+        for text in (value if isinstance(value, list) else [value]):
+            found = _UNSTORABLE.search(text if isinstance(text, str) else str(text))
+            if found is not None:
+                return Problem(str(column), "unstorable_character",
+                               f"{column} holds the character U+{ord(found.group()):04X} (NUL or a lone "
+                               "surrogate), which the graph store cannot keep; remove it from the extract",
+                               _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text)))
+    return None
 
 
 # -- identifiers ---------------------------------------------------------------

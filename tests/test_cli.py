@@ -37,7 +37,7 @@ def test_cypher_csv_and_table(tmp_path):
     _run("schema", "apply", db=db)
     csv_out = _run("cypher", "MATCH (c:Concern) WHERE c.key IN ['3B', '4B'] RETURN c.key AS k ORDER BY k",
                    "--format", "csv", db=db).output
-    assert csv_out.splitlines() == ["k", "3B", "4B"]
+    assert csv_out.splitlines() == ['"k"', '"3B"', '"4B"']  # every field quoted (safe_csv)
     table = _run("cypher", "RETURN 1 AS one", db=db).output
     assert "| one |" in table and "1 row" in table
 

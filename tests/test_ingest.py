@@ -231,14 +231,14 @@ def test_people_load_quarantine_warnings_and_conservation(embedded_store, tmp_pa
     bob = embedded_store.read("MATCH (r:Record {key: 'police:2'}) RETURN r.nhs_number, r.sex, r.dob").rows[0]
     assert bob == [None, "M", dt.date(1990, 12, 31)]
     q = (tmp_path / "q" / "people.quarantine.csv").read_text().splitlines()
-    assert q[0] == "file,line,field,reason,message,value,original"
-    assert q[1].startswith("people.csv,4,record_id,missing_required,")
-    assert q[2].startswith("people.csv,5,,wrong_column_count,") and q[2].endswith('"3,police,Too,Many,,,,,,,,,extra"')
+    assert q[0] == '"file","line","field","reason","message","value","original"'  # every field quoted
+    assert q[1].startswith('"people.csv","4","record_id","missing_required",')
+    assert q[2].startswith('"people.csv","5","","wrong_column_count",') and q[2].endswith('"3,police,Too,Many,,,,,,,,,extra"')
     w = (tmp_path / "q" / "people.warnings.csv").read_text().splitlines()
     # Rejected rows are personal data as sent: owner-only files.
     assert {(tmp_path / "q" / f"people.{kind}.csv").stat().st_mode & 0o777
             for kind in ("quarantine", "warnings")} == {0o600}
-    assert w[1].startswith("people.csv,3,nhs_number,invalid_nhs_number,")
+    assert w[1].startswith('"people.csv","3","nhs_number","invalid_nhs_number",')
     run = embedded_store.read("MATCH (r:IngestRun) RETURN r.status, r.read, r.loaded, r.quarantined, r.warnings").rows
     assert run == [["complete", 4, 2, 2, 1]]
 
@@ -462,3 +462,84 @@ def test_cli_mapping_report_exit_codes_and_dry_run(tmp_path):
                               "--quarantine-dir", str(blocked)])
     assert res.exit_code == EXIT_SOURCE_FAILED and "cannot write the quarantine file" in res.output, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+# -- text the store cannot keep, and write failures (issue 10, item 14) ---------------------
+
+
+def _people_rows(n: int, bad: dict[int, str] | None = None) -> str:
+    lines = [PEOPLE_HEADER]
+    for i in range(1, n + 1):
+        given = (bad or {}).get(i, f"Given{i}")
+        lines.append(f"R{i},nul-test,{given},Family{i},2010-01-0{1 + i % 9},F,,,,,,")
+    return "\n".join(lines) + "\n"
+
+
+def _records(store) -> int:
+    return store.read("MATCH (r:Record {agency: 'nul-test'}) RETURN count(r)").value()
+
+
+def test_nul_character_row_is_quarantined_and_the_rest_loads(embedded_store, tmp_path):
+    f = write(tmp_path / "people.csv", _people_rows(5, {3: "Am\x00y"}))
+    rep = run_source(embedded_store, "people", [f], quarantine_dir=tmp_path / "q")
+    assert not rep.failed, rep.error
+    assert (rep.read, rep.loaded, rep.quarantined, rep.unwritten) == (5, 4, 1, 0)
+    assert rep.reasons == {"unstorable_character": 1}
+    assert _records(embedded_store) == 4
+    quarantine = (tmp_path / "q" / "people.quarantine.csv").read_text(encoding="utf-8")
+    assert "given_name holds the character U+0000" in quarantine and "Am\\u0000y" in quarantine
+
+
+def test_lone_surrogate_in_json_lines_is_quarantined(embedded_store, tmp_path):
+    rows = [{"record_id": f"J{i}", "agency": "nul-test", "given_name": "Ok"} for i in range(3)]
+    text = "\n".join(json.dumps(r) for r in rows).replace('"Ok"}', '"B\\ud800d"}', 1) + "\n"
+    f = write(tmp_path / "people.jsonl", text)
+    rep = run_source(embedded_store, "people", [f], quarantine_dir=tmp_path / "q")
+    assert not rep.failed, rep.error
+    assert (rep.read, rep.loaded, rep.quarantined) == (3, 2, 1)
+    assert rep.reasons == {"unstorable_character": 1}
+
+
+class _StoreFailingOnBatch:
+    """The store, except that the ``fail_at``-th write of Record rows fails (a simulated lost server)."""
+
+    def __init__(self, store, fail_at: int) -> None:
+        self._store, self._fail_at, self._record_writes = store, fail_at, 0
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def _maybe_fail(self, cypher: str) -> None:
+        if cypher in (NODE_UPSERT_CYPHER["Record"], NODE_MERGE_CYPHER["Record"]):
+            self._record_writes += 1
+            if self._record_writes == self._fail_at:
+                from mashgraph.errors import StoreUnavailable
+                raise StoreUnavailable("simulated: the graph server went away", hint="restart it")
+
+    def write(self, cypher, params=None):
+        self._maybe_fail(cypher)
+        return self._store.write(cypher, params)
+
+    def write_encoded(self, cypher, data):
+        self._maybe_fail(cypher)
+        return self._store.write_encoded(cypher, data)
+
+
+def test_loaded_equals_what_is_in_the_graph_after_a_write_failure(embedded_store, tmp_path):
+    f = write(tmp_path / "people.csv", _people_rows(7))
+    failing = _StoreFailingOnBatch(embedded_store, fail_at=2)
+    rep = run_source(failing, "people", [f], quarantine_dir=tmp_path / "q", batch_size=2)
+    assert rep.failed and "simulated" in rep.error
+    assert rep.loaded == _records(embedded_store) == 2  # the first batch of two, nothing more
+    assert rep.read == rep.loaded + rep.quarantined + rep.unwritten == 7
+    assert rep.unwritten == 5
+    again = run_source(embedded_store, "people", [f], quarantine_dir=tmp_path / "q2", batch_size=2)
+    assert not again.failed and again.loaded == _records(embedded_store) == 7  # the re-run completes it
+
+
+def test_failed_source_line_says_what_was_loaded(tmp_path):
+    from mashgraph.ingest.jobs import SourceReport
+
+    line = SourceReport("people", "people", [], read=7, loaded=2, unwritten=5, failed=True,
+                        error="lost the server").line()
+    assert "loaded 2" in line and "not written 5" in line and "FAILED" in line

@@ -37,4 +37,4 @@ def test_resolve_export_is_owner_only(embedded_store, tmp_path):
     out = tmp_path / "assignments.csv"
     assert export_assignments(embedded_store, out) == 2
     assert _mode(out) == 0o600
-    assert out.read_text().splitlines()[0] == "record_key,person_key,probability"
+    assert out.read_text().splitlines()[0] == '"record_key","person_key","probability"'  # quoted (safe_csv)

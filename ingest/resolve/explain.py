@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 from ..private_files import open_private
 from ...errors import ConfigError, ValidationError
+from ...safe_csv import SafeCsvWriter
 from ...graph.store import GraphStore
 from .evidence import render
 from .storage import EXPORT_CYPHER, READ_PERSON_CYPHER
@@ -55,7 +55,7 @@ def export_assignments(store: GraphStore, out: str | Path) -> int:
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open_private(tmp) as fh:
-            writer = csv.writer(fh)
+            writer = SafeCsvWriter(fh, lineterminator="\r\n")
             writer.writerow(EXPORT_COLUMNS)
             for record_key, person_key, probability in result.rows:
                 writer.writerow([record_key, person_key or "",
