@@ -44,11 +44,15 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     """Key that signs web session cookies (environment only); empty = a random key kept in the users database."""
     session_minutes: int = 480
-    """Minutes a web login lasts before the user must sign in again."""
+    """Minutes a web login lasts at most before the user must sign in again."""
+    session_idle_minutes: int = 30
+    """Minutes without a click after which a web session ends (the user signs in again)."""
+    behind_proxy: bool = False
+    """The web app runs behind one reverse proxy that sets X-Forwarded-For (used for per-address sign-in throttling and the audit)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only (turn on behind a TLS proxy)."""
-    require_reason: bool = False
-    """Web users must state a reason (e.g. a case reference) before viewing people, running queries or exporting."""
+    require_reason: bool = True
+    """Web users must state a reason (e.g. a case reference) before viewing people, running queries or exporting (switch off only for demos)."""
     network_limit: int = 250
     """Most nodes the web network view draws around one person."""
     user: str = ""

@@ -225,6 +225,14 @@ class Profile:
     def record_keys(self) -> list[str]:
         return [r["key"] for r in self.records]
 
+    def shown_person_keys(self) -> list[str]:
+        """Everyone the page names, for the audit: the person (for a record page, the person it
+        resolves to, else ``record:<key>``) and every relative (likewise)."""
+        keys = {self.key} if self.kind == "person" else {r.get("person") or f"record:{r['key']}"
+                                                         for r in self.records}
+        keys.update(r["person"] or f"record:{r['other_record']}" for r in self.relatives)
+        return sorted(keys)
+
 
 @dataclass
 class Household:
@@ -543,6 +551,7 @@ def _other_id(net: "_NetworkBuilder", rec: Node, person: Node | None) -> str:
         net.person_keys.add(str(person.key))
         return net.node(f"person:{person.key}", name, "person", f"{name} (person {person.key})")
     label = _name(rec.props)
+    net.person_keys.add(f"record:{rec.key}")  # an unresolved record names someone too: audit it
     return net.node(f"record:{rec.key}", label, "record", f"{label} - {rec.key} (unresolved)")
 
 

@@ -193,9 +193,17 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def login(client, name="ana", password=PASSWORD):
+TEST_REASON = "test case 1"
+
+
+def login(client, name="ana", password=PASSWORD, reason=TEST_REASON):
+    """Sign in and, when that worked and ``reason`` is given, state it (a reason is required by default)."""
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    response = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    if response.status_code == 302 and reason:
+        client.post("/reason", data={"reason": reason, "csrf_token": csrf_from(
+            client.get("/reason").get_data(as_text=True)), "next": "/"})
+    return response
 
 
 def audit_rows(app, **filters):
@@ -475,7 +483,7 @@ def test_person_view_is_audited_with_reason(app, client):
     client.post("/reason", data={"reason": "MASH contact 4711", "csrf_token": token, "next": "/"})
     client.get("/person/P1")
     row = audit_rows(app, action="view_person")[0]
-    assert (row.user, row.what, row.person_keys, row.reason) == ("ana", "person P1", ["P1"], "MASH contact 4711")
+    assert (row.user, row.what, row.person_keys, row.reason) == ("ana", "person P1", ["P1", "P2"], "MASH contact 4711")
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$", row.at)
 
 
@@ -508,10 +516,10 @@ def test_required_reason_blocks_views_until_given(sample_store, tmp_path):
     accounts = Accounts(users_db)
     accounts.add_user("ana", PASSWORD, "analyst")
     accounts.close()
-    app = create_app({"TESTING": True, "STORE": sample_store, "MASHGRAPH_USERS_DB": str(users_db),
-                      "MASHGRAPH_REQUIRE_REASON": True})
+    app = create_app({"TESTING": True, "STORE": sample_store, "MASHGRAPH_USERS_DB": str(users_db)})
+    assert app.extensions["mashgraph"].settings.require_reason  # the default: no setting needed
     client = app.test_client()
-    login(client)
+    login(client, reason="")
     response = client.get("/person/P1")
     assert response.status_code == 302 and response.headers["Location"].startswith("/reason?next=")
     assert audit_rows(app, action="view_person") == []
@@ -519,16 +527,16 @@ def test_required_reason_blocks_views_until_given(sample_store, tmp_path):
 
 def test_admin_filters_and_exports_audit_log(app, client):
     login(client)
-    client.get("/person/P1")
+    client.get("/record/police:N666")
     client.get("/person/P2")
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
     login(client, "adm", ADMIN_PASSWORD)
     html = client.get("/admin/audit?person_key=P2").get_data(as_text=True)
-    assert "person P2" in html and "person P1" not in html
+    assert "person P2" in html and "record police:N666" not in html
     body = client.get("/admin/audit.csv?user=ana&action=view_person").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert [(r["user"], r["what"], r["person_keys"]) for r in rows] == [
-        ("ana", "person P2", "P2"), ("ana", "person P1", "P1")]
+    assert [(r["user"], r["what"], r["person_keys"]) for r in rows] == [   # P2's page names her child P1
+        ("ana", "person P2", "P1 P2"), ("ana", "record police:N666", "record:police:N666")]
     assert audit_rows(app, action="export_audit")[0].user == "adm"
 
 

@@ -49,7 +49,9 @@ def server(tmp_path_factory):
     accounts.close()
     with open_store(str(root / "graph"), load_settings(environ={})) as store:
         build_sample_graph(store)
-        app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite")})
+        # This walk checks drawing and requests; the reason page (on by default) is tested in test_web.py.
+        app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite"),
+                          "MASHGRAPH_REQUIRE_REASON": False})
         httpd = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()

@@ -16,10 +16,9 @@ True
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -31,14 +30,24 @@ from typing import Any, Iterable
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import ConfigError, StoreUnavailable, ValidationError
+from ..safe_csv import to_csv
 
 __all__ = ["ROLES", "MIN_PASSWORD_LENGTH", "User", "AuditEntry", "Accounts", "random_password"]
 
 ROLES = ("analyst", "admin")
 MIN_PASSWORD_LENGTH = 10
-# After this many wrong passwords in a row an account is locked for LOCK_MINUTES.
+MAX_NAME_LENGTH = 64
+# Longer passwords are refused before hashing (scrypt of a megabyte is a cheap way to load the server).
+MAX_PASSWORD_LENGTH = 1024
+# Failed sign-ins are counted over a sliding window of LOCK_MINUTES:
+# MAX_FAILED_LOGINS for one account from one address lock that account *for that address*
+# (the real user signing in from elsewhere is not locked out), and MAX_ADDRESS_FAILURES
+# from one address, whatever the account, block that address before any password is checked.
 MAX_FAILED_LOGINS = 5
+MAX_ADDRESS_FAILURES = 20
 LOCK_MINUTES = 15
+# A session's last_seen is written at most this often (not on every click).
+SESSION_TOUCH_SECONDS = 30
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -49,8 +58,8 @@ CREATE TABLE IF NOT EXISTS users (
     disabled INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL,
     password_changed TEXT NOT NULL,
-    failed_logins INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT
+    failed_logins INTEGER NOT NULL DEFAULT 0,  -- unused since login_failures (kept for old files)
+    locked_until TEXT                          -- unused since login_failures
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
@@ -68,6 +77,20 @@ CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE TABLE IF NOT EXISTS login_failures (
+    user TEXT NOT NULL,
+    addr TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_addr ON login_failures (addr, at);
+CREATE INDEX IF NOT EXISTS login_failures_user ON login_failures (user, addr, at);
 """
 
 # A hash to check against when the user does not exist, so a wrong name takes as long as a wrong password.
@@ -186,16 +209,20 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         """Change a password; this also ends the user's open sessions and clears a lock."""
         _check_password(password)
-        changed = self._exec("UPDATE users SET password_hash = ?, password_changed = ?, failed_logins = 0, "
-                         "locked_until = NULL WHERE name = ?",
-                         (generate_password_hash(password), _now().isoformat(), name))
+        changed = self._exec("UPDATE users SET password_hash = ?, password_changed = ? WHERE name = ?",
+                             (generate_password_hash(password), _now().isoformat(), name))
         if changed == 0:
             raise _no_such_user(name)
+        self._exec("DELETE FROM login_failures WHERE user = ?", (name,))
+        self.end_sessions_of(name)
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
+        """Disable (or enable) a user; disabling ends every open session of theirs at once."""
         changed = self._exec("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
         if changed == 0:
             raise _no_such_user(name)
+        if disabled:
+            self.end_sessions_of(name)
 
     def set_role(self, name: str, role: str) -> None:
         _check_role(role)
@@ -203,25 +230,67 @@ class Accounts:
         if changed == 0:
             raise _no_such_user(name)
 
-    def authenticate(self, name: str, password: str) -> User | None:
-        """The user when ``password`` is right and the account is enabled and not locked, else None."""
-        rows = self._rows("SELECT password_hash, disabled, failed_logins, locked_until FROM users "
-                          "WHERE name = ?", (name,))
+    def authenticate(self, name: str, password: str, remote_addr: str = "") -> User | None:
+        """The user when ``password`` is right and the account is enabled and not locked, else None.
+
+        Every call hashes the password exactly once and every refusal does the
+        same statements (unknown name, wrong password, locked or disabled
+        account alike), so neither the answer nor the time tells them apart.
+        Call ``address_blocked`` first: a blocked address should not cost a hash.
+        """
+        rows = self._rows("SELECT password_hash, disabled FROM users WHERE name = ?", (name,))
+        pw_hash, disabled = rows[0] if rows else (_dummy_hash(), 1)
+        right = check_password_hash(pw_hash, password[:MAX_PASSWORD_LENGTH]) and len(password) <= MAX_PASSWORD_LENGTH
+        locked = self._recent_failures("user = ? AND addr = ?", (name, remote_addr)) >= MAX_FAILED_LOGINS
+        if not right or disabled or locked:
+            self._exec("INSERT INTO login_failures (user, addr, at) VALUES (?, ?, ?)",
+                       (name[:MAX_NAME_LENGTH], remote_addr, _now().isoformat()))
+            return None
+        self._exec("DELETE FROM login_failures WHERE user = ? AND addr = ?", (name, remote_addr))
+        return self.get_user(name)
+
+    def address_blocked(self, remote_addr: str) -> bool:
+        """Whether ``remote_addr`` failed MAX_ADDRESS_FAILURES sign-ins in the last LOCK_MINUTES."""
+        return self._recent_failures("addr = ?", (remote_addr,)) >= MAX_ADDRESS_FAILURES
+
+    def _recent_failures(self, where: str, params: tuple[str, ...]) -> int:
+        since = (_now() - dt.timedelta(minutes=LOCK_MINUTES)).isoformat()
+        return self._rows(f"SELECT count(*) FROM login_failures WHERE {where} AND at >= ?",
+                          (*params, since))[0][0]
+
+    # -- sessions (server side: a copied cookie dies with its session) -----------------
+    def start_session(self, user: User) -> str:
+        """A new session of ``user``: the token for the cookie (only its hash is stored)."""
+        token = secrets.token_urlsafe(32)
+        now = _now().isoformat()
+        self._exec("DELETE FROM login_failures WHERE at < ?", ((_now() - dt.timedelta(days=1)).isoformat(),))
+        self._exec("INSERT INTO sessions (id, user_id, created, last_seen) VALUES (?, ?, ?, ?)",
+                   (_token_id(token), user.id, now, now))
+        return token
+
+    def session_user(self, token: str, idle_minutes: int, max_minutes: int) -> User | None:
+        """The enabled user of a live session, else None (an expired session is deleted)."""
+        rows = self._rows("SELECT s.user_id, s.created, s.last_seen, u.name, u.disabled FROM sessions s "
+                          "JOIN users u ON u.id = s.user_id WHERE s.id = ?", (_token_id(token),))
         if not rows:
-            check_password_hash(_dummy_hash(), password)
             return None
-        pw_hash, disabled, failed, locked_until = rows[0]
+        user_id, created, last_seen, name, disabled = rows[0]
         now = _now()
-        if locked_until and dt.datetime.fromisoformat(locked_until) > now:
+        idle = now - dt.datetime.fromisoformat(last_seen)
+        if disabled or idle > dt.timedelta(minutes=idle_minutes) or \
+                now - dt.datetime.fromisoformat(created) > dt.timedelta(minutes=max_minutes):
+            self.end_session(token)
             return None
-        if not check_password_hash(pw_hash, password):
-            failed += 1
-            lock = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat() if failed >= MAX_FAILED_LOGINS else None
-            self._exec("UPDATE users SET failed_logins = ?, locked_until = ? WHERE name = ?",
-                       (0 if lock else failed, lock, name))
-            return None
-        self._exec("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE name = ?", (name,))
-        return None if disabled else self.get_user(name)
+        if idle.total_seconds() >= SESSION_TOUCH_SECONDS:
+            self._exec("UPDATE sessions SET last_seen = ? WHERE id = ?", (now.isoformat(), _token_id(token)))
+        return self.get_user(name)
+
+    def end_session(self, token: str) -> None:
+        self._exec("DELETE FROM sessions WHERE id = ?", (_token_id(token),))
+
+    def end_sessions_of(self, name: str) -> int:
+        """End every session of user ``name``; how many there were."""
+        return self._exec("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)", (name,))
 
     # -- audit ----------------------------------------------------------------------------
     def audit(self, user: str, action: str, what: str, person_keys: Iterable[str] = (),
@@ -261,13 +330,13 @@ class Accounts:
                 for r in self._rows(sql, params)]
 
     def audit_csv(self, entries: list[AuditEntry]) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(AuditEntry.COLUMNS)
-        for e in entries:
-            writer.writerow([e.id, e.at, e.user, e.action, e.what, " ".join(e.person_keys),
-                             e.reason, e.remote_addr])
-        return buf.getvalue()
+        """The entries as CSV, every cell safe to open in a spreadsheet."""
+        return to_csv(AuditEntry.COLUMNS, ([e.id, e.at, e.user, e.action, e.what, " ".join(e.person_keys),
+                                            e.reason, e.remote_addr] for e in entries))
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _iso_day(value: str, name: str) -> str:
@@ -279,9 +348,9 @@ def _iso_day(value: str, name: str) -> str:
 
 def _check_name(name: str) -> str:
     name = (name or "").strip()
-    if not name or len(name) > 64 or any(c.isspace() for c in name):
-        raise ValidationError(f"user name {name!r} is not valid",
-                              hint="use 1-64 characters without spaces, e.g. a.smith")
+    if not name or len(name) > MAX_NAME_LENGTH or not all(c.isprintable() and not c.isspace() for c in name):
+        raise ValidationError(f"user name {name[:MAX_NAME_LENGTH]!r} is not valid",
+                              hint=f"use 1-{MAX_NAME_LENGTH} printable characters without spaces, e.g. a.smith")
     return name
 
 
@@ -294,6 +363,9 @@ def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"the password is shorter than {MIN_PASSWORD_LENGTH} characters",
                               hint="choose a longer password (a passphrase of several words works well)")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"the password is longer than {MAX_PASSWORD_LENGTH} characters",
+                              hint="choose a shorter passphrase")
 
 
 def _no_such_user(name: str) -> ValidationError:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..errors import MashgraphError
 from ..settings import PREFIX, load_settings
@@ -43,6 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.update(test_config)
+    if settings.behind_proxy:  # the client's address (throttling, audit) from the proxy's X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     init_services(app, settings, accounts, injected_store)
 
     security.init_app(app)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
+from .accounts import LOCK_MINUTES
 from .services import get_accounts
 from .security import audit, csrf_token
 
@@ -25,27 +26,36 @@ def _safe_next(target: str | None) -> str:
 def login():
     error = ""
     if request.method == "POST":
-        name = request.form.get("username", "").strip()
-        user = get_accounts().authenticate(name, request.form.get("password", ""))
-        if user is None:
-            get_accounts().audit(name or "(blank)", "login_failed", "login", (), "", request.remote_addr or "")
-            error = "Wrong user name or password, or the account is disabled or locked."
-        else:
-            target = _safe_next(request.form.get("next"))
-            session.clear()
-            session.permanent = True
-            session["uid"] = user.id
-            session["pwc"] = user.password_changed
-            csrf_token()
-            g.user = user
-            audit("login", "login")
-            return redirect(target)
+        error = _sign_in(request.form.get("username", "").strip(), request.form.get("password", ""))
+        if not error:
+            return redirect(_safe_next(request.form.get("next")))
     return render_template("login.html", error=error, next=request.values.get("next", "")), (401 if error else 200)
+
+
+def _sign_in(name: str, password: str) -> str:
+    """Start a session for ``name`` (and audit it); the error to show, or '' on success."""
+    accounts, addr = get_accounts(), request.remote_addr or ""
+    if accounts.address_blocked(addr):
+        accounts.audit(name or "(blank)", "login_throttled", "login", (), "", addr)
+        return (f"Too many failed sign-ins from this address. Try again in {LOCK_MINUTES} minutes, "
+                "or ask an administrator.")
+    user = accounts.authenticate(name, password, addr)
+    if user is None:
+        accounts.audit(name or "(blank)", "login_failed", "login", (), "", addr)
+        return "Wrong user name or password, or the account is disabled or locked."
+    session.clear()
+    session.permanent = True
+    session["sid"] = accounts.start_session(user)
+    csrf_token()
+    g.user = user
+    audit("login", "login")
+    return ""
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     audit("logout", "logout")
+    get_accounts().end_session(str(session.get("sid", "")))
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

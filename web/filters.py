@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from typing import Any
 
 from flask import Flask, url_for
@@ -12,7 +13,7 @@ from ..graph.explore import concern_label
 from ..graph.format import plain
 from ..graph.types import Node, Path, Rel
 
-__all__ = ["init_app", "cell_link", "cell_text"]
+__all__ = ["init_app", "cell_link", "cell_text", "shown_text"]
 
 _PAGES = {"Person": "people.person", "Record": "people.record", "Household": "people.household"}
 
@@ -55,7 +56,20 @@ def cell_text(value: Any) -> str:
     return fmt_date(value)
 
 
+def shown_text(value: Any, limit: int = 300) -> str:
+    """Stored text made safe to show in one table cell: control and format characters (NUL,
+    newlines, right-to-left overrides, ...) as visible ``\\uXXXX`` escapes, cut after ``limit``."""
+    text = "" if value is None else str(value)
+    cut = len(text) - limit
+    text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _HIDDEN else c for c in text[:limit])
+    return text + (f"… ({cut} more characters)" if cut > 0 else "")
+
+
+_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(shown_text, "shown")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(concern_label, "concern_label")
     app.add_template_filter(cell_text, "cell_text")

@@ -25,8 +25,9 @@ def _load(kind: str, key: str) -> tuple[Profile, Network]:
     return profile, person_network(get_store(), profile, get_settings().network_limit)
 
 
-def _audited_keys(kind: str, key: str, net: Network) -> list[str]:
-    return sorted({key if kind == "person" else f"record:{key}", *net.person_keys})
+def _audited_keys(profile: Profile, net: Network) -> list[str]:
+    """The centre (a record as the person it resolves to) and everyone drawn around it."""
+    return sorted({*profile.shown_person_keys(), *net.person_keys})
 
 
 @bp.route("/network/<kind>/<path:key>")
@@ -43,7 +44,7 @@ def page(kind: str, key: str):
 @needs_reason
 def data(kind: str, key: str):
     profile, net = _load(kind, key)
-    audit("view_network", f"network of {kind} {key}", _audited_keys(kind, key, net))
+    audit("view_network", f"network of {kind} {key}", _audited_keys(profile, net))
     return {"title": profile.display_name, **net.as_json()}
 
 
@@ -51,7 +52,7 @@ def data(kind: str, key: str):
 @needs_reason
 def export(kind: str, key: str):
     profile, net = _load(kind, key)
-    audit("export", f"network of {kind} {key} as HTML", _audited_keys(kind, key, net))
+    audit("export", f"network of {kind} {key} as HTML", _audited_keys(profile, net))
     html = render_template(
         "network_export.html", title=profile.display_name, kind=kind, key=key,
         data={"title": profile.display_name, **net.as_json()},

@@ -18,7 +18,7 @@ def person(key: str):
     profile = person_profile(get_store(), key)
     if profile is None:
         abort(404)
-    audit("view_person", f"person {key}", [key])
+    audit("view_person", f"person {key}", profile.shown_person_keys())
     return render_template("person.html", p=profile, person_queries=queries_about_a_person())
 
 
@@ -28,8 +28,7 @@ def record(key: str):
     profile = record_profile(get_store(), key)
     if profile is None:
         abort(404)
-    person = profile.records[0].get("person")
-    audit("view_person", f"record {key}", [person] if person else [f"record:{key}"])
+    audit("view_person", f"record {key}", profile.shown_person_keys())
     return render_template("person.html", p=profile)
 
 

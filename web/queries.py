@@ -12,13 +12,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from ..errors import QueryError, SavedQueryError, StoreUnavailable
 from ..graph.format import format_result
-from ..graph.types import Node, Path, Result
+from ..graph.shown import shown_person_keys
+from ..graph.types import Result
 from .services import get_settings, get_store
 from .security import audit, needs_reason
 
 bp = Blueprint("queries", __name__)
-
-PERSON_COLUMNS = ("person", "person_key")
 
 
 def _library() -> Any:
@@ -48,33 +47,8 @@ def _get(slug: str) -> Any:
 
 
 def person_keys(result: Result) -> list[str]:
-    """Person keys a result shows: Person nodes anywhere, and values of person / person_key / *_person columns."""
-    keys: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Node) and "Person" in value.labels and value.key:
-            keys.add(str(value.key))
-        elif isinstance(value, Path):
-            for n in value.nodes:
-                walk(n)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-
-    person_cols = [i for i, c in enumerate(result.columns)
-                   if c.lower() in PERSON_COLUMNS or c.lower().endswith(("_person", "_person_key"))]
-    for row in result.rows:
-        for i, value in enumerate(row):
-            if i in person_cols and isinstance(value, str):
-                keys.add(value)
-            elif i in person_cols and isinstance(value, list):
-                keys.update(str(v) for v in value if isinstance(v, str))
-            else:
-                walk(value)
-    return sorted(keys)
+    """Every person the result shows, whatever the column (graph/shown.py), for the audit."""
+    return shown_person_keys(get_store(), result)
 
 
 def _raw_params(query: Any) -> dict[str, str]:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
+from .accounts import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH
 from .services import get_accounts, get_settings
 
 __all__ = ["CONTENT_SECURITY_POLICY", "init_app", "admin_required", "needs_reason", "audit",
@@ -38,10 +39,16 @@ SECURITY_HEADERS = {
 
 # Endpoints a visitor may reach without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+# Every form field and query parameter is refused above its limit (before it can reach the audit log).
+MAX_FIELD_LENGTH = 1000
+FIELD_LIMITS = {"username": MAX_NAME_LENGTH, "password": MAX_PASSWORD_LENGTH, "reason": 200, "q": 200,
+                "user": MAX_NAME_LENGTH, "next": 2000}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_check_lengths)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.after_request(_set_headers)
@@ -63,13 +70,13 @@ def current_reason() -> str:
 
 def _load_user() -> Any:
     g.user = None
-    uid = session.get("uid")
-    if uid is not None:
-        user = get_accounts().get_user_by_id(int(uid))
-        # A disabled account or a changed password ends every open session at once.
-        if user and not user.disabled and session.get("pwc") == user.password_changed:
-            g.user = user
-        else:
+    token = session.get("sid")
+    if token:
+        settings = get_settings()
+        # Server-side sessions: sign-out, disabling, a new password or idling ends them for good.
+        g.user = get_accounts().session_user(str(token), settings.session_idle_minutes,
+                                             settings.session_minutes)
+        if g.user is None:
             session.clear()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if request.endpoint is None:
@@ -77,6 +84,17 @@ def _load_user() -> Any:
         if request.path.endswith(".json"):
             return {"error": "sign in first", "hint": "open the login page"}, 401
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+    return None
+
+
+def _check_lengths() -> Any:
+    """Refuse any form field or query parameter longer than its limit before anything reads it."""
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            limit = FIELD_LIMITS.get(name, MAX_FIELD_LENGTH)
+            if len(name) > MAX_FIELD_LENGTH or len(value) > limit:
+                abort(400, description=f"The field {name[:40]!r} is longer than {limit} characters. "
+                                       "Shorten it and try again.")
     return None
 
 
