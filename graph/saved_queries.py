@@ -21,7 +21,10 @@ Header fields: ``title`` and ``description`` (text), ``returns`` (``table`` or
 ``tags`` (list of words) and ``timeout`` (seconds). Parameter types: ``date``
 (ISO ``YYYY-MM-DD``, passed as a string for ``date($x)``; the default may be
 ``today``), ``int``, ``float``, ``string``, ``bool``, ``person`` (a Person key that must exist), ``list`` (comma-separated
-text or a JSON array).
+text or a JSON array). ``int`` and ``float`` parameters may give ``min`` and
+``max``. A value outside the range the engine handles correctly (dates more
+than 50 years back or 10 ahead, ints outside 0..2^31-1 or their min/max,
+non-finite floats) is refused with one line: see ``graph/param_ranges.py``.
 
 The loader checks every file and names the file and line of the first problem:
 missing or unknown header fields, wrong types, defaults that are not of the
@@ -49,6 +52,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..errors import SavedQueryError
+from .param_ranges import INT_HIGHEST, INT_LOWEST, out_of_range, range_text
 from .types import Result
 
 __all__ = [
@@ -61,7 +65,7 @@ PARAM_TYPES = ("date", "int", "float", "string", "bool", "list", "person")
 RETURNS = ("table", "graph")
 HEADER_FIELDS = {"title", "description", "params", "tags", "timeout", "returns"}
 REQUIRED_FIELDS = ("title", "description", "returns")
-PARAM_FIELDS = {"type", "default", "help"}
+PARAM_FIELDS = {"type", "default", "help", "min", "max"}
 TODAY = "today"
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -105,6 +109,8 @@ class QueryParam:
     type: str
     default: Any
     help: str
+    min: int | float | None = None   # int and float only; see graph/param_ranges.py
+    max: int | float | None = None
 
     @property
     def required(self) -> bool:
@@ -255,7 +261,7 @@ class _Parser:
                 if key not in PARAM_FIELDS:
                     raise self.fail(lines.get(("params", name, str(key)), line),
                                     f"param {name!r} has unknown field {key!r}",
-                                    "a param has only type, default and help")
+                                    "a param has only type, default, help, and for numbers min and max")
             ptype = spec.get("type")
             if ptype not in PARAM_TYPES:
                 raise self.fail(lines.get(("params", name, "type"), line),
@@ -272,8 +278,35 @@ class _Parser:
                     raise self.fail(lines.get(("params", name, "default"), line),
                                     f"default of param {name!r} is {spec['default']!r}, not a {ptype}",
                                     f"a {ptype} is {_FORMS[ptype]}") from None
-            params[name] = QueryParam(name, ptype, default, help_text.strip())
+            low, high = self._bounds(name, ptype, spec, lines, line)
+            why = out_of_range(ptype, default, low, high) if default is not None and ptype != "date" else None
+            if why:
+                raise self.fail(lines.get(("params", name, "default"), line),
+                                f"default of param {name!r} {why}", "change the default or the min/max")
+            params[name] = QueryParam(name, ptype, default, help_text.strip(), low, high)
         return params
+
+    def _bounds(self, name: str, ptype: str, spec: dict[str, Any], lines: dict[tuple[str, ...], int],
+                line: int) -> tuple[Any, Any]:
+        """The ``min`` and ``max`` of a numeric param (None when not given), checked."""
+        bounds = []
+        for key in ("min", "max"):
+            value = spec.get(key)
+            where = lines.get(("params", name, key), line)
+            if value is None:
+                bounds.append(None)
+                continue
+            numeric = (int,) if ptype == "int" else (int, float)
+            if ptype not in ("int", "float") or isinstance(value, bool) or not isinstance(value, numeric):
+                raise self.fail(where, f"param {name!r} has {key} {value!r}",
+                                "min and max are numbers, for int and float params only")
+            if ptype == "int" and not INT_LOWEST <= value <= INT_HIGHEST:
+                raise self.fail(where, f"param {name!r} has {key} {value} beyond 32 bits",
+                                f"keep it within {INT_LOWEST:,} to {INT_HIGHEST:,}")
+            bounds.append(value)
+        if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+            raise self.fail(line, f"param {name!r} has min above max", "swap them")
+        return bounds[0], bounds[1]
 
 
 def _uncomment(line: str) -> str:
@@ -410,6 +443,10 @@ def coerce_params(query: SavedQuery, raw: Mapping[str, Any]) -> dict[str, Any]:
                                   hint=f"give it, e.g. --param {name}={_example(param)}")
         if param.type == "date" and value == TODAY:
             value = dt.date.today().isoformat()
+        why = out_of_range(param.type, value, param.min, param.max)
+        if why:  # the engine would answer wrongly (often with nothing): refuse, saying why
+            raise SavedQueryError(f"{query.slug}: parameter {name!r} = {value} {why}",
+                                  hint=f"e.g. --param {name}={_example(param)}")
         out[name] = value
     return out
 
@@ -496,6 +533,15 @@ ORDER BY agencies DESC, person
   given as `a,b,c` or a JSON array. A `person` is a Person key; the runner
   refuses a key that names no Person, so an unknown key never reads as a
   person about whom nothing is known.
+- Values the engine would answer wrongly are refused with a one-line reason,
+  before the query runs: a date more than 50 years back or 10 years ahead
+  (FalkorDB compares dates more than 68 years apart the wrong way, which
+  reads as an empty answer), an `int` outside 0 to 2,147,483,647 (`LIMIT`
+  wraps at 2^32; a negative limit is an engine error), a float that is not
+  finite. An `int` or `float` parameter may narrow its range with `min` and
+  `max` (e.g. `window_months: {type: int, default: 12, max: 240, help: ...}`):
+  give one to every window that is added to a date, as a huge one overflows
+  the engine's date arithmetic.
 - Every `$param` the query uses must be declared and every declared one used;
   the loader names the file and line of any problem.
 - Write portable Cypher (see DESIGN.md "Portable Cypher"): it must run on
@@ -505,6 +551,8 @@ ORDER BY agencies DESC, person
 - FalkorDB 4.22 compares two dates wrongly when they are more than about 68
   years apart (`date('2024-01-01') > date('1900-01-01')` is false): keep date
   defaults recent (we use `2000-01-01` for "since the beginning").
+- FalkorDB reads `a + b IN s` as `a + (b IN s)`: compute the value first
+  (`[e IN xs | e.a + ': ' + e.b] AS labels`) or parenthesise `(a + b) IN s`.
 - Then regenerate this page:
   `mashgraph query docs > docs/queries.md`
   (a test fails while it is stale) and run
@@ -541,7 +589,9 @@ def library_markdown(library: Mapping[str, SavedQuery]) -> str:
         if q.params:
             out += ["| parameter | type | default | meaning |", "| --- | --- | --- | --- |"]
             for p in q.params.values():
-                out.append(f"| `{p.name}` | {p.type} | {_doc_default(p)} | {p.help} |")
+                limits = range_text(p.type, p.min, p.max)
+                out.append(f"| `{p.name}` | {p.type}{f' ({limits})' if limits else ''} | {_doc_default(p)} "
+                           f"| {p.help} |")
         else:
             out.append("No parameters.")
         out += ["", f"File: `queries/{q.path.name}`"]

@@ -10,7 +10,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only escalations on or after this date}
 //   until: {type: date, default: today, help: only escalations on or before this date}
-//   window_months: {type: int, default: 12, help: count low-level contacts in this many months before the escalation}
+//   window_months: {type: int, default: 12, max: 240, help: count low-level contacts in this many months before the escalation}
 //   min_referrals: {type: int, default: 4, help: fewest low-level contacts before the escalation}
 //   limit: {type: int, default: 200, help: most children to list}
 // tags: [patterns, children, weekly]

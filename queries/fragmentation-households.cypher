@@ -14,7 +14,7 @@
 // params:
 //   min_members: {type: int, default: 2, help: only households with at least this many resolved members}
 //   min_agencies: {type: int, default: 2, help: only households known to at least this many agencies}
-//   min_score: {type: float, default: 0.0, help: only households with at least this fragmentation score (0 to 1)}
+//   min_score: {type: float, default: 0.0, min: 0.0, max: 1.0, help: only households with at least this fragmentation score (0 to 1)}
 //   limit: {type: int, default: 100, help: most households to list}
 // tags: [fragmentation, household, weekly]
 // returns: table

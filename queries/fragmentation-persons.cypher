@@ -13,7 +13,7 @@
 //   graph, so they describe the graph as it was at the last of those runs.
 // params:
 //   min_agencies: {type: int, default: 2, help: only people known to at least this many agencies}
-//   min_score: {type: float, default: 0.0, help: only people with at least this fragmentation score (0 to 1)}
+//   min_score: {type: float, default: 0.0, min: 0.0, max: 1.0, help: only people with at least this fragmentation score (0 to 1)}
 //   limit: {type: int, default: 100, help: most people to list}
 // tags: [fragmentation, weekly]
 // returns: table

@@ -10,7 +10,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only injuries on or after this date}
 //   until: {type: date, default: today, help: only injuries on or before this date}
-//   window_months: {type: int, default: 12, help: address links that ended more than this many months before the injury do not count}
+//   window_months: {type: int, default: 12, max: 240, help: address links that ended more than this many months before the injury do not count}
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, children, under-ones]
 // returns: table

@@ -11,7 +11,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only contacts made on or after this date}
 //   until: {type: date, default: today, help: only contacts made on or before this date}
-//   window_months: {type: int, default: 6, help: the contacts must fall within this many months}
+//   window_months: {type: int, default: 6, max: 240, help: the contacts must fall within this many months}
 //   min_contacts: {type: int, default: 4, help: fewest contacts in the window}
 //   min_agencies: {type: int, default: 3, help: fewest different agencies making them}
 //   limit: {type: int, default: 200, help: most children to list}

@@ -11,7 +11,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only escalations on or after this date}
 //   until: {type: date, default: today, help: only escalations on or before this date}
-//   window_days: {type: int, default: 90, help: the adult moved in at most this many days before the escalation (FalkorDB counts 30 days or more as whole months)}
+//   window_days: {type: int, default: 90, max: 7300, help: the adult moved in at most this many days before the escalation (FalkorDB counts 30 days or more as whole months)}
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, children, escalation]
 // returns: table

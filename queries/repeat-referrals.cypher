@@ -11,7 +11,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: count repeat referrals made on or after this date (the default takes in every referral since 2000)}
 //   until: {type: date, default: today, help: count repeat referrals made on or before this date}
-//   window_months: {type: int, default: 12, help: a referral is a repeat when an earlier one came within this many months}
+//   window_months: {type: int, default: 12, max: 240, help: a referral is a repeat when an earlier one came within this many months}
 //   min_repeats: {type: int, default: 1, help: only people with at least this many repeat referrals}
 //   limit: {type: int, default: 200, help: most people to list}
 // tags: [referrals, weekly]

@@ -10,7 +10,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only adult concerns raised on or after this date}
 //   until: {type: date, default: today, help: only adult concerns raised on or before this date}
-//   window_months: {type: int, default: 12, help: a referral about the child this many months either side of the concern closes the gap}
+//   window_months: {type: int, default: 12, max: 240, help: a referral about the child this many months either side of the concern closes the gap}
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, think-family, adults]
 // returns: table

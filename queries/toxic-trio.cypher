@@ -12,7 +12,7 @@
 // params:
 //   since: {type: date, default: 2000-01-01, help: only concerns raised on or after this date}
 //   until: {type: date, default: today, help: only concerns raised on or before this date}
-//   window_months: {type: int, default: 12, help: the three kinds of concern must all fall within this many months}
+//   window_months: {type: int, default: 12, max: 240, help: the three kinds of concern must all fall within this many months}
 //   limit: {type: int, default: 200, help: most households to list}
 // tags: [patterns, households, weekly]
 // returns: table
@@ -49,9 +49,8 @@ WITH h, start, win ORDER BY h.key, start DESC
 WITH h, collect({start: start, win: win})[0] AS latest
 WITH h, latest.start AS window_start, latest.win AS win,
      reduce(s = latest.start, e IN latest.win | CASE WHEN e.d > s THEN e.d ELSE s END) AS window_end
-WITH h, window_start, window_end,
-     reduce(s = [], e IN win | CASE WHEN coalesce(e.raiser, '?') + ': ' + e.need IN s THEN s
-                                    ELSE s + (coalesce(e.raiser, '?') + ': ' + e.need) END) AS raised
+WITH h, window_start, window_end, [e IN win | coalesce(e.raiser, '?') + ': ' + e.need] AS labels
+WITH h, window_start, window_end, reduce(s = [], l IN labels | CASE WHEN l IN s THEN s ELSE s + l END) AS raised
 MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
 WITH h, window_start, window_end, raised, m ORDER BY m.key
 WITH h, window_start, window_end, raised, collect(DISTINCT m.key) AS people
