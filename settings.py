@@ -57,6 +57,8 @@ class Settings:
     """Most nodes the web network view draws around one person."""
     user: str = ""
     """Who records resolution decisions (``mashgraph resolve decide``); empty = the login name."""
+    review_roles: str = "analyst,admin"
+    """Roles that may decide in the web identity review (comma-separated: analyst, admin); others may not open it."""
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..errors import MashgraphError
 from ..settings import PREFIX, load_settings
-from . import admin, auth, filters, network, people, queries, search, security
+from . import admin, auth, filters, network, people, queries, review, search, security, timing
 from .accounts import Accounts
 from .services import init_services, users_db_path
 
@@ -48,9 +48,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     init_services(app, settings, accounts, injected_store)
 
+    timing.init_app(app)  # first, so its time covers the other hooks
     security.init_app(app)
     filters.init_app(app)
-    for module in (auth, search, people, network, queries, admin):
+    for module in (auth, search, people, network, queries, review, admin):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(MashgraphError)

@@ -59,24 +59,26 @@ def run(settings: Settings, threshold: float, review_low: float, review_high: fl
 @resolve.command()
 @click.argument("record_a")
 @click.argument("record_b")
-@click.argument("decision", type=click.Choice(["same", "different"]))
+@click.argument("decision", type=click.Choice(["same", "different", "unsure"]))
 @click.option("--reason", required=True, help="What you checked (kept with the decision).")
 @click.option("--by", "decided_by", default=None,
               help="Who decides (default: MASHGRAPH_USER or the login name).")
 @click.pass_obj
 def decide(settings: Settings, record_a: str, record_b: str, decision: str, reason: str,
            decided_by: str | None) -> None:
-    """Record that RECORD_A and RECORD_B are the same person or different people.
+    """Record that RECORD_A and RECORD_B are the same person, different people, or that you are unsure.
 
-    The decision is stored (who, when, why) and wins over the model from the
-    next `mashgraph resolve run` on.
+    The decision is stored (who, when, why). `same` and `different` win over
+    the model from the next `mashgraph resolve run` on; `unsure` leaves the pair
+    to the model and moves it to the back of the review queue.
     """
     from .decisions import record_decision
 
     with open_store(settings.db, settings) as store:
         d = record_decision(store, record_a, record_b, decision, reason, decided_by)
-    click.echo(f"decision stored: {d.record_a} and {d.record_b} are "
-               f"{'the same person' if d.decision == 'same' else 'different people'} "
+    meaning = {"same": "are the same person", "different": "are different people",
+               "unsure": "are left to the model (unsure)"}[d.decision]
+    click.echo(f"decision stored: {d.record_a} and {d.record_b} {meaning} "
                f"(by {d.decided_by} at {d.decided_at}); run `mashgraph resolve` to apply it")
 
 
@@ -97,12 +99,12 @@ def review(settings: Settings, limit: int, as_json: bool) -> None:
         click.echo("no pairs to review")
         return
     for p in pairs:
-        state = "LINKED" if p["linked"] else "not linked"
+        state = ("LINKED" if p["linked"] else "not linked") + (" (unsure)" if p.get("deferred") else "")
         click.echo(f"{p['probability']:.4f}  {state:<10}  {p['record_a']}  {p['record_b']}")
         click.echo(f"        {_who(p, 'a')}  |  {_who(p, 'b')}")
         click.echo(f"        {p['reason']}")
     click.echo(f"{len(pairs)} pair(s). Decide with: mashgraph resolve decide RECORD_A RECORD_B "
-               "same|different --reason '...'")
+               "same|different|unsure --reason '...'")
 
 
 def _who(pair: dict, side: str) -> str:

@@ -23,6 +23,7 @@ from . import evidence as ev
 from .cluster import ConstrainedClusters, assign_person_keys
 from .config import ResolveSettings, pair_key
 from ..identifiers import STRONG_IDENTIFIERS, is_conflict_scope
+from .decisions import BINDING_DECISIONS
 from .model import level_labels, load_default_model, predict_with_model, train_and_predict
 from .prepare import clean_records, load_records
 from .storage import read_assignments, read_decisions, write_resolution
@@ -134,6 +135,7 @@ class _Resolution:
         self.known: set[str] = set()
         self.previous: dict[str, str] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
+        self.unsure: set[str] = set()
         self.clusters = ConstrainedClusters([])
         self.best: dict[str, EvidenceMaker] = {}  # record -> evidence of its strongest link
         self.review: dict[str, dict[str, Any]] = {}  # pair key -> review-band row
@@ -159,7 +161,10 @@ class _Resolution:
         """Read and clean every record, the current assignments and the decisions."""
         self.table = clean_records(load_records(self.store))
         self.previous = read_assignments(self.store)
-        self.decisions = latest_decisions(read_decisions(self.store))
+        latest = latest_decisions(read_decisions(self.store))
+        # "unsure" leaves a pair to the model (its review row goes to the back of the queue).
+        self.decisions = {pk: d for pk, d in latest.items() if d["decision"] in BINDING_DECISIONS}
+        self.unsure = {pk for pk, d in latest.items() if d["decision"] == "unsure"}
         self.keys = self.table["unique_id"].tolist()
         self.known = set(self.keys)
         self.report.records = len(self.keys)
@@ -246,6 +251,7 @@ class _Resolution:
                     self._consider(scored, i, a, b, float(p))
         for item in self.review.values():
             item["linked"] = self.clusters.same(item["record_a"], item["record_b"])
+            item["deferred"] = 1 if item["key"] in self.unsure else 0
 
     def _consider(self, scored: "_ScoredPairs", i: int, a: str, b: str, p: float) -> None:
         threshold, pk = self.settings.threshold, pair_key(a, b)
@@ -386,7 +392,7 @@ def _review_row(a: str, b: str, p: float, linked: bool, reason: str, evidence: d
     priority = 0.0 if conflict else round(abs(_logit(p) - _logit(threshold)), 3) + 0.001
     return {"key": pair_key(a, b), "record_a": x, "record_b": y, "probability": round(p, 6),
             "linked": linked, "reason": reason, "evidence": ev.dump(evidence), "run": run,
-            "priority": priority}
+            "priority": priority, "deferred": 0}
 
 
 def _most_common(values: list[Any]) -> Any:

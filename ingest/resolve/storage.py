@@ -4,9 +4,10 @@ Nodes written here besides ``Person``:
 
 - ``MatchDecision {key, record_a, record_b, decision, reason, decided_by, decided_at}``:
   one node per human decision (history is kept; the latest per pair wins).
-- ``ReviewPair {key, record_a, record_b, probability, linked, reason, evidence, priority, run}``:
+- ``ReviewPair {key, record_a, record_b, probability, linked, reason, evidence, priority, deferred, run}``:
   the uncertain pairs of the latest run (the review band); ``priority`` orders
-  them (0 = identifiers or decisions conflict, then pairs nearest the threshold).
+  them (0 = identifiers or decisions conflict, then pairs nearest the threshold);
+  ``deferred`` is 1 once someone decided "unsure" about the pair (it then waits behind the rest).
 - ``ResolveRun {key, started, finished, ..., model_path, model_json}``: one per run.
 """
 
@@ -20,7 +21,8 @@ __all__ = [
     "READ_ASSIGNMENTS_CYPHER", "READ_DECISIONS_CYPHER", "WRITE_DECISION_CYPHER",
     "FIND_RECORDS_CYPHER", "WRITE_PERSONS_CYPHER", "DELETE_MOVED_LINKS_CYPHER",
     "WRITE_LINKS_CYPHER", "DELETE_ORPHAN_PERSONS_CYPHER", "DELETE_OLD_REVIEW_CYPHER",
-    "WRITE_REVIEW_CYPHER", "READ_REVIEW_CYPHER", "DELETE_REVIEW_PAIR_CYPHER",
+    "WRITE_REVIEW_CYPHER", "READ_REVIEW_CYPHER", "DELETE_REVIEW_PAIR_CYPHER", "COUNT_REVIEW_CYPHER",
+    "READ_REVIEW_PAIR_CYPHER", "DEFER_REVIEW_PAIR_CYPHER", "PAIR_RECORDS_CYPHER", "PERSON_RECORD_KEYS_CYPHER",
     "WRITE_RUN_CYPHER", "READ_PERSON_CYPHER", "EXPORT_CYPHER", "LATEST_RUN_CYPHER",
     "read_assignments", "read_decisions", "write_resolution",
 ]
@@ -90,20 +92,65 @@ UNWIND $rows AS row
 MERGE (q:ReviewPair {key: row.key})
 SET q.record_a = row.record_a, q.record_b = row.record_b, q.probability = row.probability,
     q.linked = row.linked, q.reason = row.reason, q.evidence = row.evidence, q.run = row.run,
-    q.priority = row.priority
+    q.priority = row.priority, q.deferred = row.deferred
 """
 
+# Pairs someone marked "unsure" (deferred 1) go behind every pair nobody has looked at.
 READ_REVIEW_CYPHER = """
 MATCH (q:ReviewPair)
-WITH q ORDER BY q.priority, q.key LIMIT $limit
+WITH q, coalesce(q.deferred, 0) AS deferred
+ORDER BY deferred, q.priority, q.key
+SKIP $skip LIMIT $limit
 OPTIONAL MATCH (a:Record {key: q.record_a})
 OPTIONAL MATCH (b:Record {key: q.record_b})
+WITH q, deferred, a, b
+OPTIONAL MATCH (a)-[:RESOLVES_TO]->(pa:Person)
+WITH q, deferred, a, b, pa
+OPTIONAL MATCH (b)-[:RESOLVES_TO]->(pb:Person)
 RETURN q.key AS key, q.record_a AS record_a, q.record_b AS record_b,
        q.probability AS probability, q.linked AS linked, q.reason AS reason,
        q.evidence AS evidence,
        a.given_name AS given_a, a.family_name AS family_a, a.dob AS dob_a,
-       b.given_name AS given_b, b.family_name AS family_b, b.dob AS dob_b, q.priority AS priority
-ORDER BY priority, key
+       b.given_name AS given_b, b.family_name AS family_b, b.dob AS dob_b, q.priority AS priority,
+       deferred, pa.key AS person_a, pb.key AS person_b
+ORDER BY deferred, priority, key
+"""
+
+COUNT_REVIEW_CYPHER = """
+MATCH (q:ReviewPair)
+RETURN count(q) AS pairs, sum(coalesce(q.deferred, 0)) AS deferred
+"""
+
+READ_REVIEW_PAIR_CYPHER = """
+MATCH (q:ReviewPair {key: $key})
+RETURN q.key AS key, q.record_a AS record_a, q.record_b AS record_b,
+       q.probability AS probability, q.linked AS linked, q.reason AS reason,
+       q.evidence AS evidence, q.priority AS priority, coalesce(q.deferred, 0) AS deferred
+"""
+
+DEFER_REVIEW_PAIR_CYPHER = """
+MATCH (q:ReviewPair {key: $key})
+SET q.deferred = 1
+"""
+
+# Both sides of a pair as the review page shows them: the record, its agency and
+# the person it resolves to now.
+PAIR_RECORDS_CYPHER = """
+UNWIND $keys AS k
+MATCH (r:Record {key: k})
+OPTIONAL MATCH (r)-[:HELD_BY]->(a:Agency)
+WITH r, a
+OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
+WITH r, a, p
+OPTIONAL MATCH (r)-[:LIVES_AT]->(ad:Address)
+RETURN r.key AS key, r AS record, a.name AS agency_name, p.key AS person,
+       p.display_name AS person_name, collect(DISTINCT coalesce(ad.text, ad.postcode)) AS addresses
+"""
+
+PERSON_RECORD_KEYS_CYPHER = """
+MATCH (p:Person {key: $key})<-[:RESOLVES_TO]-(r:Record)
+RETURN r.key AS key
+ORDER BY key
 """
 
 DELETE_REVIEW_PAIR_CYPHER = """
