@@ -158,7 +158,22 @@ def load_query(path: str | Path) -> SavedQuery:
     if not _SLUG.match(slug):
         raise SavedQueryError(f"{path}:1: file name {slug!r} is not a slug",
                               hint="name the file with lower-case letters, digits and dashes, e.g. repeat-referrals.cypher")
-    return _Parser(path, slug, text).parse()
+    # Parsing the YAML headers of the whole library took about 100 ms of CPU, and pages
+    # load the library on every request (a person page lists the queries about a person).
+    # A file is parsed again only when its text changes, so an edit still shows at once.
+    cache_key = (str(path), text)
+    parsed = _PARSED.get(cache_key)
+    if parsed is None:
+        parsed = _Parser(path, slug, text).parse()
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[cache_key] = parsed
+    return parsed
+
+
+# (path, text) -> the parsed query; SavedQuery is frozen, so callers share one.
+_PARSED: dict[tuple[str, str], SavedQuery] = {}
+_PARSED_MAX = 1024
 
 
 class _Parser:
