@@ -26,7 +26,7 @@ from ..ingest.resolve.decisions import (DECISIONS, MAX_REASON, record_decision, 
                                         review_pairs, separate_record)
 from ..settings import Settings
 from .accounts import ROLES
-from .security import audit, needs_reason
+from .security import FIELD_LIMITS, audit, needs_reason
 from .services import get_settings, get_store, services_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -34,6 +34,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 50
 FIELD_LABELS = {"given_name": "Given name", "family_name": "Family name", "dob": "Date of birth",
                 "sex": "Sex", "address": "Address"}
+# The web caps every "reason" field (web/security.py); the decision itself allows MAX_REASON.
+WEB_MAX_REASON = min(MAX_REASON, FIELD_LIMITS["reason"])
 DECISION_LABELS = {"same": "Link: the same person", "different": "Not the same person",
                    "unsure": "Unsure: leave it to the model"}
 
@@ -106,7 +108,7 @@ def pair(key: str):
     sides = _sides(found)
     audit("view_review_pair", f"review pair {key}", _person_keys([sides]))
     return render_template("review_pair.html", p=found, sides=sides, evidence=_evidence(found),
-                           decisions=DECISION_LABELS, max_reason=MAX_REASON)
+                           decisions=DECISION_LABELS, max_reason=WEB_MAX_REASON)
 
 
 @bp.route("/pair/<path:key>/decide", methods=["POST"])
