@@ -267,6 +267,12 @@ NO_PERSONAL_DATA = {
     "admin.audit_log": "the audit itself (admins)", "admin.audit_export": "the audit itself (admins; audited)",
     "admin.users": "user accounts",
 }
+# Routes with personal data that need a resolved store (a review band): their audit under the
+# person keys is tested where such a store is built.
+AUDITED_IN_OTHER_TESTS = {
+    "review.queue": "tests/test_web_review.py", "review.pair": "tests/test_web_review.py",
+    "review.decide": "tests/test_web_review.py", "review.separate": "tests/test_web_review.py",
+}
 
 
 @pytest.fixture
@@ -280,8 +286,9 @@ def audited_app(app):
 
 def test_every_route_with_personal_data_is_classified(audited_app):
     endpoints = {rule.endpoint for rule in audited_app.url_map.iter_rules()}
-    assert endpoints == set(SHOWS_P2) | set(NO_PERSONAL_DATA), (
-        "classify every route in SHOWS_P2 (personal data, with an address showing P2) or NO_PERSONAL_DATA")
+    assert endpoints == set(SHOWS_P2) | set(NO_PERSONAL_DATA) | set(AUDITED_IN_OTHER_TESTS), (
+        "classify every route in SHOWS_P2 (personal data, with an address showing P2), NO_PERSONAL_DATA "
+        "or AUDITED_IN_OTHER_TESTS")
 
 
 @pytest.mark.parametrize("endpoint", sorted(SHOWS_P2))
