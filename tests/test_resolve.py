@@ -485,7 +485,7 @@ def test_synthetic_extracts_resolve_against_truth(tmp_path, min_records_to_train
 
 
 def test_resolve_on_every_backend(store, tmp_path):
-    """The same small run on each available store (embedded always; Neo4j when NEO4J_URI is set)."""
+    """The same small run on each store (embedded, FalkorDB server, Neo4j)."""
     rows = _planted()
     _load(store, tmp_path, rows, "planted")
     report = resolve_records(store, ResolveSettings(model_dir=str(tmp_path / "models")))

@@ -1,8 +1,8 @@
 """The GraphStore contract: one test body per promise, run against every available backend.
 
 The ``store`` fixture (tests/conftest.py) gives an empty graph of each backend:
-embedded FalkorDB always; a FalkorDB server when FALKORDB_URL is set; Neo4j when
-NEO4J_URI is set (docs/stores.md says how to run those).
+embedded FalkorDB, a FalkorDB server and Neo4j 5, the servers started for the
+session unless FALKORDB_URL / NEO4J_URI name one (docs/stores.md).
 """
 
 from __future__ import annotations
@@ -314,7 +314,7 @@ def test_every_backend_implements_the_whole_contract():
         assert not inspect.isabstract(dialect)
 
 
-# -- Neo4j pieces that need no server (the rest runs when NEO4J_URI is set) ------------
+# -- Neo4j pieces that need no server -------------------------------------------------
 def test_neo4j_values_become_the_backend_neutral_shape():
     from neo4j._codec.hydration.v1.hydration_handler import _GraphHydrator
     from neo4j.time import Date
