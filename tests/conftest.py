@@ -20,18 +20,11 @@ import pytest
 
 from mashgraph.graph import open_store
 from mashgraph.settings import load_settings
-from servers import FalkorServer, Neo4jServer, neo4j_missing_tools
+from servers import FalkorServer, Neo4jServer, empty_neo4j, neo4j_missing_tools
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 BACKENDS = ["embedded", "falkordb-server", "neo4j"]
-
-# Test cleanup only: the names come from the server, never from a caller.
-SHOW_SCHEMA_NAMES_CYPHER = {  # constraints first: dropping one drops its index
-    "CONSTRAINT": "SHOW CONSTRAINTS YIELD name RETURN name",
-    "INDEX": "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name",
-}
-
 
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory):
@@ -58,21 +51,6 @@ def falkordb_server(tmp_path_factory):
         return
     with FalkorServer(tmp_path_factory.mktemp("falkordb")) as server:
         yield server
-
-
-def neo4j_settings(server, **overrides):
-    return load_settings(environ={}, neo4j_user=server.user, neo4j_password=server.password,
-                         neo4j_database=server.database, **overrides)
-
-
-def empty_neo4j(server, **overrides):
-    """The Neo4j test database, emptied: no node, no constraint, no index but the built-in lookups."""
-    store = open_store(server.uri, neo4j_settings(server, **overrides))
-    store.write("MATCH (n) DETACH DELETE n")
-    for kind, show in SHOW_SCHEMA_NAMES_CYPHER.items():
-        for name in store.read(show).column("name"):
-            store.write(f"DROP {kind} `{name}` IF EXISTS")
-    return store
 
 
 def _open(request, kind: str, tmp_path: Path):

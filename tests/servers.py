@@ -13,6 +13,8 @@ stop the process they started, and nothing else.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import secrets
 import select
@@ -28,6 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tools" / "neo4j-harness"
 LAUNCHER_SOURCE = HARNESS / "src" / "main" / "java" / "mashgraph" / "Neo4jLauncher.java"
 CLASSPATH_FILE = HARNESS / "target" / "classpath.txt"
+# Test cleanup only: the names come from the server, never from a caller.
+SHOW_SCHEMA_NAMES_CYPHER = {  # constraints first: dropping one drops its index
+    "CONSTRAINT": "SHOW CONSTRAINTS YIELD name RETURN name",
+    "INDEX": "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name",
+}
 START_TIMEOUT_S = 300  # Neo4j takes ~10-20 s on a loaded 2-core machine; the first build downloads jars
 
 
@@ -38,14 +45,23 @@ def neo4j_missing_tools() -> str | None:
 
 
 def build_harness() -> str:
-    """Compile the launcher (``mvn -q package``) when its class path is missing or stale; the class path."""
-    newest = max(p.stat().st_mtime for p in (HARNESS / "pom.xml", LAUNCHER_SOURCE))
-    if not CLASSPATH_FILE.exists() or CLASSPATH_FILE.stat().st_mtime < newest:
-        done = subprocess.run(["mvn", "-q", "-B", "-f", str(HARNESS / "pom.xml"), "package"],
-                              capture_output=True, text=True, timeout=1800)
-        if done.returncode != 0:
-            tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-            raise RuntimeError(f"mvn package of {HARNESS} failed: {' | '.join(tail)}")
+    """Compile the launcher (``mvn -q package``) unless the pom and launcher are unchanged; the class path.
+
+    A lock keeps two test sessions from building into ``target/`` at once; a digest of
+    the inputs (not file times, which a checkout or rebase changes) says what is stale.
+    """
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in (HARNESS / "pom.xml", LAUNCHER_SOURCE))).hexdigest()
+    stamp = HARNESS / "target" / "inputs.sha256"
+    (HARNESS / "target").mkdir(exist_ok=True)
+    with (HARNESS / "target" / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (CLASSPATH_FILE.exists() and stamp.exists() and stamp.read_text() == digest):
+            done = subprocess.run(["mvn", "-q", "-B", "-f", str(HARNESS / "pom.xml"), "package"],
+                                  capture_output=True, text=True, timeout=1800)
+            if done.returncode != 0:
+                tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+                raise RuntimeError(f"mvn package of {HARNESS} failed: {' | '.join(tail)}")
+            stamp.write_text(digest)
     return f"{HARNESS / 'target' / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
 
 
@@ -184,3 +200,23 @@ class FalkorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def neo4j_settings(server, **overrides):
+    """Settings that reach ``server`` (a ``Neo4jServer`` or anything with uri, user, password, database)."""
+    from mashgraph.settings import load_settings
+
+    return load_settings(environ={}, neo4j_user=server.user, neo4j_password=server.password,
+                         neo4j_database=server.database, **overrides)
+
+
+def empty_neo4j(server, **overrides):
+    """The Neo4j test database, emptied: no node, no constraint, no index but the built-in lookups."""
+    from mashgraph.graph import open_store
+
+    store = open_store(server.uri, neo4j_settings(server, **overrides))
+    store.write("MATCH (n) DETACH DELETE n")
+    for kind, show in SHOW_SCHEMA_NAMES_CYPHER.items():
+        for name in store.read(show).column("name"):
+            store.write(f"DROP {kind} `{name}` IF EXISTS")
+    return store

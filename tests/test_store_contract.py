@@ -155,6 +155,13 @@ def test_result_shape_columns_rows_records_value_column(store):
     assert res.column("n") == [25]
 
 
+def test_a_query_naming_unknown_labels_and_properties_logs_no_warning(store, caplog):
+    # Neo4j sends a notification for each; the driver logged every one at WARNING.
+    with caplog.at_level("INFO"):
+        assert store.read("MATCH (n:NoSuchLabel) RETURN n.no_such_property AS v").rows == []
+    assert [r for r in caplog.records if r.levelname in {"WARNING", "ERROR"}] == []
+
+
 # -- writes ------------------------------------------------------------------------
 def test_write_batches_sends_every_row_in_batches_and_counts_them(store):
     assert load_records(store, batch_size=10) == 25

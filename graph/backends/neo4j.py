@@ -162,7 +162,11 @@ class Neo4jStore(GraphStore):
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 url, auth=(settings.neo4j_user, settings.neo4j_password),
-                user_agent="mashgraph", connection_timeout=15.0)
+                user_agent="mashgraph", connection_timeout=15.0,
+                # The server's notifications (e.g. "property key not in the database" for
+                # every query on a fresh graph) came back with each result and the driver
+                # logged each as a WARNING; nothing here acts on them.
+                notifications_min_severity="OFF")
             self._driver.verify_connectivity()
         except Exception as err:
             self._close()
