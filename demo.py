@@ -18,11 +18,13 @@ from typing import Any, Callable
 import click
 
 from .errors import ConfigError, MashgraphError
+from .ingest.synth.config import SynthConfig
 from .settings import Settings
 
 __all__ = ["demo", "DEMO_USER"]
 
 DEMO_USER = "demo"
+SYNTH_LAST_DAY = SynthConfig().window_end
 
 
 @dataclass
@@ -154,7 +156,9 @@ def demo(settings: Settings, demo_dir: str, people: int, seed: int, host: str, p
     from .graph import open_store
 
     d = _Demo(Path(demo_dir).resolve(), people, seed)
-    settings = settings.with_overrides(db=str(d.graph_dir), users_db=str(d.users_db))
+    # The synthetic world ends on its window's last day: pages count "the last 12 months" back from it.
+    settings = settings.with_overrides(db=str(d.graph_dir), users_db=str(d.users_db),
+                                       today=settings.today or SYNTH_LAST_DAY.isoformat())
     try:
         d.root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -185,6 +189,7 @@ def _serve(store: Any, settings: Settings, host: str, port: int) -> None:
     from .web.app import create_app
     from .web.cli import run_server
 
-    app = create_app({"STORE": store, "MASHGRAPH_DB": settings.db, "MASHGRAPH_USERS_DB": settings.users_db})
+    app = create_app({"STORE": store, "MASHGRAPH_DB": settings.db, "MASHGRAPH_USERS_DB": settings.users_db,
+                      "MASHGRAPH_TODAY": settings.today})
     click.echo("Ctrl+C stops the server")
     run_server(app, host, port)

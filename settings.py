@@ -6,6 +6,7 @@ not.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -59,6 +60,12 @@ class Settings:
     """Who records resolution decisions (``mashgraph resolve decide``); empty = the login name."""
     review_roles: str = "analyst,admin"
     """Roles that may decide in the web identity review (comma-separated: analyst, admin); others may not open it."""
+    today: str = ""
+    """The date web pages take as today (YYYY-MM-DD) for 'last 12 months' and ages, e.g. to replay a synthetic world; empty = the real date."""
+
+    def today_date(self) -> "dt.date":
+        """``today`` as a date, or the real date when it is empty."""
+        return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -93,4 +100,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
             if type(values[f.name]) is int and values[f.name] < 1:
                 raise ConfigError(f"{name}={env[name]!r} must be 1 or more",
                                   hint=f"set {name} to a positive whole number or unset it")
-    return replace(base, **values).with_overrides(**overrides)
+    settings = replace(base, **values).with_overrides(**overrides)
+    try:
+        settings.today_date()
+    except ValueError:
+        raise ConfigError(f"{PREFIX}TODAY={settings.today!r} is not a date",
+                          hint=f"set {PREFIX}TODAY to a date like 2025-03-31, or unset it for the real date") from None
+    return settings

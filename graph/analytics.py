@@ -28,8 +28,10 @@ Per ``Person`` (every person; lists sorted):
 
 Per ``Household`` (members = persons with a record ``MEMBER_OF`` it; the concerns,
 agencies and knowledge of all members together): ``frag_members``,
-``frag_involved``, ``frag_concerns``, ``frag_pairs``, ``frag_unknown_pairs``,
-``fragmentation``; a pair is unknown when the agency knows the concern about no member.
+``frag_involved``, ``frag_concerns``, ``frag_known`` (``"code|agency"`` when the agency
+knows the concern about any member; the household page reads it), ``frag_pairs``,
+``frag_unknown_pairs``, ``fragmentation``; a pair is unknown when the agency knows the
+concern about no member.
 
     mashgraph facts refresh          # by hand, e.g. after loading with another tool
 """
@@ -80,10 +82,14 @@ WITH h, n_members, codes, known, collect(agency) AS involved
 UNWIND CASE WHEN size(codes) = 0 THEN [null] ELSE codes END AS code
 WITH h, n_members, involved, known, code ORDER BY code
 WITH h, n_members, involved, known, collect(code) AS concerns
-WITH h, n_members, involved, concerns, size(concerns) * size(involved) AS pairs,
+WITH h, n_members, involved, concerns, known, size(concerns) * size(involved) AS pairs,
      reduce(u = 0, c IN concerns | u + size([a IN involved WHERE NOT ((c + '|' + a) IN known)])) AS unknown
+UNWIND CASE WHEN size(known) = 0 THEN [null] ELSE known END AS k
+WITH h, n_members, involved, concerns, pairs, unknown, k ORDER BY k
+WITH h, n_members, involved, concerns, pairs, unknown, collect(k) AS known
 SET h.frag_members = n_members,
     h.frag_involved = involved,
+    h.frag_known = known,
     h.frag_concerns = concerns,
     h.frag_pairs = pairs,
     h.frag_unknown_pairs = unknown,

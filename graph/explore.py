@@ -23,19 +23,20 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import ValidationError
 from .concerns import ALL_CONCERNS
 from .knowledge import KnowledgeGap, knowledge_gap
+from .chronology import Event, chronology_for, sortable_date
 from .model import EVENT_KINDS
 from .store import GraphStore
 from .types import Node
 
 __all__ = [
-    "SearchHit", "Event", "Profile", "Household", "Network",
-    "search_people", "person_profile", "record_profile", "household_view",
-    "person_network", "graph_counts", "agency_names", "chronology_for", "concern_label",
+    "SearchHit", "Profile", "Network", "record_summary",
+    "search_people", "person_profile", "record_profile",
+    "person_network", "graph_counts", "agency_names", "concern_label",
 ]
 
 # -- Cypher ------------------------------------------------------------------
@@ -74,6 +75,7 @@ UNION MATCH (r:Record {upn: $value}) RETURN r
 UNION MATCH (r:Record {pnc_id: $value}) RETURN r
 UNION MATCH (r:Record {ni_number: $value}) RETURN r
 UNION MATCH (r:Record {key: $value}) RETURN r
+UNION MATCH (:Person {key: $value})<-[:RESOLVES_TO]-(r:Record) RETURN r
 """
 
 ADDRESSES_CYPHER = """
@@ -96,43 +98,6 @@ OPTIONAL MATCH (o)-[:RESOLVES_TO]->(op:Person)
 RETURN r.key AS record, rel.type AS type, startNode(rel) = r AS outgoing, o.key AS other_record,
        o.given_name AS given_name, o.family_name AS family_name, o.dob AS dob, op.key AS person,
        op.display_name AS person_name
-"""
-
-HOUSEHOLD_MEMBERS_CYPHER = """
-MATCH (h:Household {key: $key})<-[m:MEMBER_OF]-(r:Record)
-OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
-RETURN r, m.role AS role, m.from AS since, m.to AS until, p.key AS person, p.display_name AS display_name
-ORDER BY r.dob, r.key
-"""
-
-REFERRAL_EVENTS_CYPHER = """
-UNWIND $records AS rk
-MATCH (r:Record {key: rk})<-[ab:ABOUT]-(ev:Referral)
-OPTIONAL MATCH (maker:Agency)-[:MADE]->(ev)
-WITH r, ab, ev, maker
-RETURN ev.key AS key, ev.date AS date, maker.key AS agency, r.key AS record, ab.role AS role,
-       ev.source_code AS source_code, ev.rag AS rag, ev.outcome AS outcome, ev.nfa AS nfa,
-       [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns,
-       [(ev)-[:TO]->(t:Agency) | t.key] AS sent_to,
-       [(ev)-[:SHARED_WITH]->(s:Agency) | s.key] AS shared_with
-"""
-
-INCIDENT_EVENTS_CYPHER = """
-UNWIND $records AS rk
-MATCH (r:Record {key: rk})<-[inv:INVOLVES]-(ev:Incident)
-OPTIONAL MATCH (rec:Agency)-[:RECORDED]->(ev)
-WITH r, inv, ev, rec
-RETURN ev.key AS key, ev.date AS date, rec.key AS agency, r.key AS record, inv.role AS role,
-       ev.type AS type, [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns
-"""
-
-EPISODE_EVENTS_CYPHER = """
-UNWIND $records AS rk
-MATCH (r:Record {key: rk})<-[:FOR]-(ev:Episode)
-OPTIONAL MATCH (runner:Agency)-[:RUNS]->(ev)
-WITH r, ev, runner
-RETURN ev.key AS key, ev.start AS date, ev.end AS until, runner.key AS agency, r.key AS record,
-       ev.kind AS kind, ev.category AS category, [(ev)-[:RAISES]->(c:Concern) | c.key] AS concerns
 """
 
 COUNTS_CYPHER = """
@@ -184,27 +149,12 @@ class SearchHit:
     display_name: str
     records: list[dict[str, Any]]
     score: float
+    addresses: list[str] = field(default_factory=list)   # "text, postcode" of every record, newest first
 
     @property
     def target(self) -> tuple[str, str]:
         """(``person``|``record``, key) of the page this hit opens."""
         return ("person", self.person) if self.person else ("record", self.records[0]["key"])
-
-
-@dataclass
-class Event:
-    """One entry of a multi-agency chronology."""
-
-    key: str
-    kind: str                     # referral | incident | episode
-    date: dt.date | None
-    agency: str | None            # who made / recorded / runs it
-    detail: str
-    role: str
-    concerns: list[str]
-    known_by: list[str]           # agencies that know (DESIGN.md "knows")
-    records: list[str] = field(default_factory=list)
-    outcome: str = ""
 
 
 @dataclass
@@ -239,15 +189,6 @@ class Profile:
 
 
 @dataclass
-class Household:
-    key: str
-    members: list[dict[str, Any]]
-    person_keys: list[str]
-    chronology: list[Event]
-    agencies: dict[str, str]
-
-
-@dataclass
 class Network:
     """Nodes and edges for vis-network; ``truncated`` when the node limit was reached."""
 
@@ -265,7 +206,7 @@ class Network:
 # -- search ----------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9/:\-]{6,}$")
+_IDENTIFIER = re.compile(r"^(?=.*\d)[A-Za-z0-9/:\-]{2,}$")  # an identifier, record key or person key
 IDENTIFIER_FIELDS = ("nhs_number", "upn", "pnc_id", "ni_number")
 
 
@@ -307,15 +248,27 @@ def _group_hits(hits: list[tuple[Node, float]], store: GraphStore, limit: int) -
         info = persons.get(node.key) or {}
         person = info.get("person")
         group = person or f"record:{node.key}"
-        rec = _record_summary(node.props)
+        rec = record_summary(node.props)
         if group not in grouped:
             grouped[group] = SearchHit(person, info.get("display_name") or _name(node.props), [], score)
         hit = grouped[group]
         if rec["key"] not in {r["key"] for r in hit.records}:
             hit.records.append(rec)
         hit.score = max(hit.score, score)
-    ordered = sorted(grouped.values(), key=lambda h: (-h.score, h.display_name.lower()))
-    return ordered[:limit]
+    ordered = sorted(grouped.values(), key=lambda h: (-h.score, h.display_name.lower()))[:limit]
+    _add_addresses(store, ordered)
+    return ordered
+
+
+def _add_addresses(store: GraphStore, hits: list[SearchHit]) -> None:
+    """Every address of every hit's records (Address nodes and record-held text), so a search
+    result can be told apart by where the person was recorded."""
+    by_record = {r["key"]: h for h in hits for r in h.records}
+    rows = store.read(ADDRESSES_CYPHER, {"records": sorted(by_record)}).records() if by_record else []
+    for hit in hits:
+        mine = [row for row in rows if by_record.get(row["record"]) is hit]
+        hit.addresses = [", ".join(str(v) for v in (a["text"], a["postcode"]) if v)
+                         for a in _merge_addresses(mine, hit.records)]
 
 
 def _name(props: dict[str, Any]) -> str:
@@ -323,9 +276,11 @@ def _name(props: dict[str, Any]) -> str:
     return name or str(props.get("key") or "(no name)")
 
 
-def _record_summary(props: dict[str, Any]) -> dict[str, Any]:
+def record_summary(props: dict[str, Any]) -> dict[str, Any]:
+    """What a page shows of one record: key, agency, name, birth, sex, identifiers, address."""
     return {"key": props.get("key"), "agency": props.get("agency"), "name": _name(props),
             "dob": props.get("dob"), "sex": props.get("sex"),
+            "address": props.get("address"), "postcode": props.get("postcode"),
             **{f: props.get(f) for f in IDENTIFIER_FIELDS}}
 
 
@@ -340,7 +295,7 @@ def person_profile(store: GraphStore, key: str) -> Profile | None:
     person: Node = row[0][0]
     records = []
     for r in store.read(PERSON_RECORDS_CYPHER, {"key": key}):
-        rec = _record_summary(r["r"].props)
+        rec = record_summary(r["r"].props)
         rec.update(agency=r["agency"] or rec["agency"], agency_name=r["agency_name"],
                    probability=r["probability"], method=r["method"], evidence=r["evidence"])
         records.append(rec)
@@ -355,7 +310,7 @@ def record_profile(store: GraphStore, key: str) -> Profile | None:
     if not rows:
         return None
     r = rows[0]
-    rec = _record_summary(r["r"].props)
+    rec = record_summary(r["r"].props)
     rec.update(agency=r["agency"] or rec["agency"], agency_name=r["agency_name"],
                probability=None, method=None, evidence=None, person=r["person"])
     return _profile(store, key, "record", rec["name"], rec["dob"], rec["sex"], [rec])
@@ -367,7 +322,7 @@ def _profile(store: GraphStore, key: str, kind: str, name: str, dob: Any, sex: A
     params = {"records": keys}
     identifiers = [{"type": f, "value": r[f], "agency": r["agency"], "record": r["key"]}
                    for r in records for f in IDENTIFIER_FIELDS if r.get(f)]
-    addresses = _merge_addresses(store.read(ADDRESSES_CYPHER, params).records())
+    addresses = _merge_addresses(store.read(ADDRESSES_CYPHER, params).records(), records)
     for rec in records:
         rec["evidence_summary"] = evidence_summary(rec.get("evidence"))
     households = store.read(HOUSEHOLDS_CYPHER, params).records()
@@ -383,8 +338,12 @@ def graph_counts(store: GraphStore) -> dict[str, int]:
     return {"records": int(row["records"]), "persons": int(row["persons"])}
 
 
-def _merge_addresses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per address: the agencies that record it, the earliest 'from' and the latest 'to' given."""
+def _merge_addresses(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per address: the agencies that record it, the earliest 'from' and the latest 'to' given.
+
+    ``rows`` are Address nodes the records live at; an address or postcode held only as a
+    property of a record (the generic people format has no UPRN) is added when no Address
+    node of the same postcode and text is there already (``address`` is None for it: no page)."""
     merged: dict[str, dict[str, Any]] = {}
     for row in rows:
         a = merged.setdefault(row["address"], {**row, "agencies": [], "since": None, "until": None})
@@ -394,10 +353,26 @@ def _merge_addresses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             a["since"] = row["since"]
         if isinstance(row["until"], dt.date) and (a["until"] is None or row["until"] > a["until"]):
             a["until"] = row["until"]
+    seen = {_address_text_key(a.get("text"), a.get("postcode")) for a in merged.values()}
+    seen_postcodes = {_address_text_key(None, a.get("postcode")) for a in merged.values()}
+    for rec in records:
+        text_key = _address_text_key(rec.get("address"), rec.get("postcode"))
+        if not (rec.get("address") or rec.get("postcode")) or text_key in seen or (
+                not rec.get("address") and text_key in seen_postcodes):
+            continue
+        extra = merged.setdefault(f"record-held:{text_key}", {
+            "address": None, "text": rec.get("address"), "postcode": rec.get("postcode"), "uprn": None,
+            "agencies": [], "since": None, "until": None})
+        if rec.get("agency") and rec["agency"] not in extra["agencies"]:
+            extra["agencies"].append(rec["agency"])
     for a in merged.values():
         a["agencies"].sort()
     # Current and most recent first; addresses with no dates last.
-    return sorted(merged.values(), key=lambda a: (a["since"] is not None, _sortable(a["since"])), reverse=True)
+    return sorted(merged.values(), key=lambda a: (a["since"] is not None, sortable_date(a["since"])), reverse=True)
+
+
+def _address_text_key(text: Any, postcode: Any) -> str:
+    return f"{' '.join(str(postcode or '').upper().split())}|{' '.join(str(text or '').lower().split())}"
 
 
 def evidence_summary(evidence: Any) -> str:
@@ -419,75 +394,9 @@ def agency_names(store: GraphStore) -> dict[str, str]:
     return {r["key"]: r["name"] or r["key"] for r in store.read(AGENCY_NAMES_CYPHER)}
 
 
-def chronology_for(store: GraphStore, record_keys: list[str]) -> list[Event]:
-    """Referrals, incidents and episodes about any of ``record_keys``, oldest first."""
-    params = {"records": record_keys}
-    events: dict[str, Event] = {}
-
-    def add(ev: Event) -> None:
-        if ev.key in events:
-            seen = events[ev.key]
-            seen.records = sorted(set(seen.records) | set(ev.records))
-            if ev.role and ev.role not in seen.role.split(", "):
-                seen.role = ", ".join(filter(None, [seen.role, ev.role]))
-        else:
-            events[ev.key] = ev
-
-    for r in store.read(REFERRAL_EVENTS_CYPHER, params):
-        rag = f"RAG {r['rag']}" if r["rag"] else ""
-        source = f"source {r['source_code']}" if r["source_code"] else ""
-        known = [r["agency"], *r["sent_to"], *r["shared_with"]]
-        add(Event(r["key"], "referral", r["date"], r["agency"], ", ".join(filter(None, [source, rag])),
-                  r["role"] or "", sorted(set(r["concerns"])), _uniq(known), [r["record"]],
-                  _outcome(r["outcome"], r["nfa"])))
-    for r in store.read(INCIDENT_EVENTS_CYPHER, params):
-        add(Event(r["key"], "incident", r["date"], r["agency"], str(r["type"] or ""), r["role"] or "",
-                  sorted(set(r["concerns"])), _uniq([r["agency"]]), [r["record"]]))
-    for r in store.read(EPISODE_EVENTS_CYPHER, params):
-        until = f"until {r['until'].isoformat()}" if isinstance(r["until"], dt.date) else "open"
-        detail = ", ".join(filter(None, [str(r["kind"] or ""), str(r["category"] or ""), until]))
-        add(Event(r["key"], "episode", r["date"], r["agency"], detail, "",
-                  sorted(set(r["concerns"])), _uniq([r["agency"]]), [r["record"]]))
-    return sorted(events.values(), key=lambda e: (_sortable(e.date), e.kind, e.key))
-
-
-def _outcome(outcome: Any, nfa: Any) -> str:
-    parts = [str(outcome)] if outcome else []
-    if nfa is True and "nfa" not in " ".join(parts).lower():
-        parts.append("NFA")
-    return ", ".join(parts)
-
-
-def _uniq(values: Iterable[Any]) -> list[str]:
-    return sorted({str(v) for v in values if v})
-
-
-def _sortable(value: Any) -> str:
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value or "")
-
-
 def concern_label(code: str) -> str:
     """``3B`` -> ``domestic abuse (parent)``; unknown codes come back unchanged."""
     return ALL_CONCERNS.get(code, (code, ""))[0]
-
-
-# -- households -----------------------------------------------------------------------
-
-
-def household_view(store: GraphStore, key: str) -> Household | None:
-    """Members of household ``key`` (with their persons) and the household's chronology, or None."""
-    rows = store.read(HOUSEHOLD_MEMBERS_CYPHER, {"key": key}).records()
-    if not rows:
-        return None
-    members = []
-    for r in rows:
-        rec = _record_summary(r["r"].props)
-        rec.update(role=r["role"], since=r["since"], until=r["until"], person=r["person"],
-                   display_name=r["display_name"] or rec["name"])
-        members.append(rec)
-    persons = sorted({m["person"] for m in members if m["person"]})
-    chronology = chronology_for(store, [m["key"] for m in members])
-    return Household(key, members, persons, chronology, agency_names(store))
 
 
 # -- networks -------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from typing import Any
 from .model import EVENT_KINDS, TOLD_RELS
 
 __all__ = ["KnowledgeGap", "knowledge_body", "knowledge_gap", "PERSON_SUBJECT", "RECORD_SUBJECT",
-           "PERSON_KNOWLEDGE_CYPHER", "RECORD_KNOWLEDGE_CYPHER", "concern_order"]
+           "PERSON_KNOWLEDGE_CYPHER", "RECORD_KNOWLEDGE_CYPHER",
+           "HOUSEHOLD_KNOWLEDGE_CYPHER", "concern_order"]
 
 _ABOUT = "|".join(kind.about for kind in EVENT_KINDS.values())          # ABOUT|INVOLVES|FOR
 _RAISED_BY = "|".join(kind.raised_by for kind in EVENT_KINDS.values())  # MADE|RECORDED|RUNS
@@ -82,6 +83,15 @@ _KNOWLEDGE_RETURN = "RETURN involved, items, pairs, unknown, fragmentation\n"
 PERSON_KNOWLEDGE_CYPHER = "MATCH (p:Person {key: $key})" + knowledge_body(PERSON_SUBJECT) + _KNOWLEDGE_RETURN
 RECORD_KNOWLEDGE_CYPHER = "MATCH (p:Record {key: $key})" + knowledge_body(RECORD_SUBJECT) + _KNOWLEDGE_RETURN
 
+# A household's who-knows-what is the union of its resolved members' (a pair is known when
+# the agency knows the concern about any member): graph/analytics.py stores it, from the
+# members' stored facts, and the household page reads it from there.
+HOUSEHOLD_KNOWLEDGE_CYPHER = """
+MATCH (h:Household {key: $key})
+RETURN coalesce(h.frag_involved, []) AS involved, coalesce(h.frag_concerns, []) AS concerns,
+       coalesce(h.frag_known, []) AS known, h.fragmentation AS fragmentation
+"""
+
 _SUBJECTS = {"person": PERSON_KNOWLEDGE_CYPHER, "record": RECORD_KNOWLEDGE_CYPHER}
 
 
@@ -109,13 +119,29 @@ class KnowledgeGap:
 
 def knowledge_gap(store: Any, kind: str, key: str) -> KnowledgeGap:
     """Who knows what about the person (``kind="person"``) or lone record (``"record"``) ``key``,
-    read live from the graph with the same Cypher the stored facts use."""
+    read live from the graph with the same Cypher the stored facts use; for a household
+    (``"household"``), its resolved members together, from the stored household facts."""
+    if kind == "household":
+        return _household_gap(store, key)
     rows = store.read(_SUBJECTS[kind], {"key": key}).records()
     if not rows:
         return KnowledgeGap([], [], {}, {}, None)
     row = rows[0]
     items = [i for i in (row["items"] or []) if i is not None]
     return KnowledgeGap.from_items(list(row["involved"] or []), items, row["fragmentation"])
+
+
+def _household_gap(store: Any, key: str) -> KnowledgeGap:
+    rows = store.read(HOUSEHOLD_KNOWLEDGE_CYPHER, {"key": key}).records()
+    if not rows:
+        return KnowledgeGap([], [], {}, {}, None)
+    row = rows[0]
+    knowers: dict[str, list[str]] = {str(c): [] for c in row["concerns"]}
+    for pair in row["known"]:
+        code, _, agency = str(pair).partition("|")
+        knowers.setdefault(code, []).append(agency)
+    items = [[code, agencies, []] for code, agencies in knowers.items()]
+    return KnowledgeGap.from_items(list(row["involved"]), items, row["fragmentation"])
 
 
 def concern_order(code: str) -> tuple[int, str]:
