@@ -9,13 +9,20 @@ from typing import Any
 
 from flask import Flask, url_for
 
+from ..graph.chronology import PERIODS_MONTHS
 from ..graph.explore import concern_label
+from ..graph.knowledge import concern_order
 from ..graph.format import plain
 from ..graph.types import Node, Path, Rel
 
 __all__ = ["init_app", "cell_link", "cell_text", "shown_text"]
 
-_PAGES = {"Person": "people.person", "Record": "people.record", "Household": "people.household"}
+_PAGES = {"Person": "people.person", "Record": "people.record", "Household": "people.household",
+          "Address": "people.address"}
+
+# The page of each kind of graph.entities.EntityRef.
+REF_ENDPOINTS = {"person": "people.person", "record": "people.record", "household": "people.household",
+                 "address": "people.address"}
 
 
 def fmt_date(value: Any) -> str:
@@ -68,8 +75,22 @@ def shown_text(value: Any, limit: int = 300) -> str:
 _HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
+def chronology_agencies(events: list[Any]) -> list[str]:
+    """The agencies that made, recorded or run the events, sorted (the chronology filter's choices)."""
+    return sorted({e.agency for e in events if e.agency})
+
+
+def chronology_concerns(events: list[Any]) -> list[str]:
+    """The concern codes the events raise, in CIN order (the chronology filter's choices)."""
+    return sorted({c for e in events for c in e.concerns}, key=concern_order)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(shown_text, "shown")
+    app.add_template_global(PERIODS_MONTHS, "chronology_periods")
+    app.add_template_global(REF_ENDPOINTS, "ref_endpoints")
+    app.add_template_filter(chronology_agencies, "chronology_agencies")
+    app.add_template_filter(chronology_concerns, "chronology_concerns")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(concern_label, "concern_label")
     app.add_template_filter(cell_text, "cell_text")
