@@ -446,7 +446,9 @@ def test_saved_query_runs_with_typed_params(client):
     login(client)
     assert "People born after a date" in client.get("/queries").get_data(as_text=True)
     html = client.get("/queries/born-after?run=1&born_after=2010-01-01").get_data(as_text=True)
-    assert '<a href="/person/P1">P1</a>' in html and "Amy Example" in html and "Beth Example" not in html
+    # The person key column is a link that shows the person's name (issue 10: results that link).
+    assert '<a href="/person/P1" class="ref ref-person" title="person P1">Amy Example</a>' in html
+    assert "Beth Example" not in html
     assert "/queries/born-after.csv?born_after=2010-01-01" in html
 
 
