@@ -1,8 +1,16 @@
-"""What a key names: the person, record, household or address a result cell refers to.
+"""What the keys in a result name, and who a result shows.
 
-Saved-query results hold keys (``P0000017``, ``police:N123``, lists of them). A page turns
-each into a link that shows a name, and the audit records every person shown; both come
-from :func:`entity_refs`, one batched lookup of the keys in a result.
+Saved-query results hold keys (``P0000017``, ``police:N123``, lists of them, nodes, paths).
+A page turns each key that names a person, record, household or address into a link that
+shows a name (:func:`entity_refs`), and the audit must record every person shown under their
+person key, whatever the column is called and however deep the value sits
+(:func:`shown_person_keys`): a Person key counts, a Record key counts as the Person it
+resolves to (or as ``record:<key>`` while unresolved), anything else does not. Both come
+from one batched lookup of every text value of the result (:func:`candidate_keys`).
+
+>>> from mashgraph.graph.types import Result, Node
+>>> sorted(candidate_keys(Result(["who", "n"], [[["P1", "P2"], 3], [Node("R:1", ("Record",), {}), None]])))
+['P1', 'P2', 'R:1']
 """
 
 from __future__ import annotations
@@ -11,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .store import GraphStore
-from .types import Node, Path
+from .types import Node, Path, Rel, Result
 
-__all__ = ["EntityRef", "entity_refs", "keys_in", "ENTITY_REFS_CYPHER"]
+__all__ = ["EntityRef", "entity_refs", "candidate_keys", "shown_person_keys", "ENTITY_REFS_CYPHER"]
 
-# The labels a key may name on a page, with the name each shows. Records show their agency's
-# name of the person; a record resolved to a person also names that person (for the audit).
+# Per key: what it names (a person, record, household or address), the name to show, and the
+# persons behind it (a record's: the persons it resolves to).
 ENTITY_REFS_CYPHER = """
 UNWIND $keys AS k
 OPTIONAL MATCH (p:Person {key: k})
@@ -27,49 +35,60 @@ WITH k, p, r, h, a
 WHERE p IS NOT NULL OR r IS NOT NULL OR h IS NOT NULL OR a IS NOT NULL
 OPTIONAL MATCH (r)-[:RESOLVES_TO]->(rp:Person)
 RETURN k AS key, p.display_name AS person_name, r.given_name AS given_name, r.family_name AS family_name,
-       r.agency AS agency, rp.key AS record_person, h.key AS household, a.text AS address_text,
+       r.agency AS agency, collect(DISTINCT rp.key) AS record_persons, a.text AS address_text,
        a.postcode AS postcode,
        CASE WHEN p IS NOT NULL THEN 'person' WHEN r IS NOT NULL THEN 'record'
             WHEN h IS NOT NULL THEN 'household' ELSE 'address' END AS kind
 """
 
+# Longer texts are free text (a name, an address), never a key: not worth a lookup.
+MAX_KEY_LENGTH = 200
 BATCH = 5_000
 
 
 @dataclass(frozen=True)
 class EntityRef:
-    """A key that names something a page can show: its kind, a name, and the person behind it."""
+    """A key that names something a page can show: its kind, a name, and the persons behind it."""
 
     key: str
-    kind: str                # person | record | household | address
+    kind: str                       # person | record | household | address
     name: str
-    person: str | None       # the person shown: the key itself, or the person a record resolves to
+    persons: tuple[str, ...] = ()   # the key itself for a person; the persons a record resolves to
+
+    @property
+    def person(self) -> str | None:
+        return self.persons[0] if self.persons else None
 
 
-def keys_in(values: Iterable[Any]) -> set[str]:
-    """Every text value (also inside lists, maps, nodes and paths) that could be a key."""
+def candidate_keys(result: Result | Iterable[Any]) -> set[str]:
+    """Every text of ``result`` (or of some values) that could be a key: every column, list
+    item, map value, node key, relationship end and path node."""
     found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, str):
-            if 0 < len(v) <= 200:
-                found.add(v)
-        elif isinstance(v, Node):
-            if v.key is not None:
-                found.add(str(v.key))
-        elif isinstance(v, Path):
-            for n in v.nodes:
-                walk(n)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                walk(x)
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-
-    for value in values:
-        walk(value)
+    rows = result.rows if isinstance(result, Result) else [list(result)]
+    for row in rows:
+        for value in row:
+            _walk(value, found)
     return found
+
+
+def _walk(value: Any, found: set[str]) -> None:
+    if isinstance(value, str):
+        if 0 < len(value) <= MAX_KEY_LENGTH:
+            found.add(value)
+    elif isinstance(value, Node):
+        if value.key is not None:
+            found.add(str(value.key))
+    elif isinstance(value, Rel):
+        found.update(str(k) for k in (value.start_key, value.end_key) if k is not None)
+    elif isinstance(value, Path):
+        for node in value.nodes:
+            _walk(node, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _walk(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _walk(item, found)
 
 
 def entity_refs(store: GraphStore, keys: Iterable[str]) -> dict[str, EntityRef]:
@@ -77,18 +96,34 @@ def entity_refs(store: GraphStore, keys: Iterable[str]) -> dict[str, EntityRef]:
     wanted = sorted(set(keys))
     rows = [row for i in range(0, len(wanted), BATCH)
             for row in store.read(ENTITY_REFS_CYPHER, {"keys": wanted[i:i + BATCH]})]
-    out = {}
-    for row in rows:
-        kind = row["kind"]
-        if kind == "person":
-            name, person = row["person_name"] or row["key"], row["key"]
-        elif kind == "record":
-            given = " ".join(str(row[f]) for f in ("given_name", "family_name") if row[f])
-            name, person = f"{given or row['key']} ({row['agency']} record)", row["record_person"]
-        elif kind == "household":
-            name, person = f"household {row['key']}", None
-        else:
-            name = ", ".join(str(v) for v in (row["address_text"], row["postcode"]) if v) or row["key"]
-            person = None
-        out[row["key"]] = EntityRef(row["key"], kind, name, person)
-    return out
+    return {row["key"]: _ref(row) for row in rows}
+
+
+def _ref(row: dict[str, Any]) -> EntityRef:
+    kind, key = row["kind"], row["key"]
+    if kind == "person":
+        return EntityRef(key, kind, row["person_name"] or key, (key,))
+    if kind == "record":
+        given = " ".join(str(row[f]) for f in ("given_name", "family_name") if row[f])
+        return EntityRef(key, kind, f"{given or key} ({row['agency']} record)", tuple(sorted(row["record_persons"])))
+    if kind == "household":
+        return EntityRef(key, kind, f"household {key}")
+    name = ", ".join(str(v) for v in (row["address_text"], row["postcode"]) if v) or key
+    return EntityRef(key, kind, name)
+
+
+def shown_person_keys(store: GraphStore, result: Result | Iterable[str],
+                      refs: dict[str, EntityRef] | None = None) -> list[str]:
+    """The persons ``result`` (or a set of candidate keys) shows: Person keys, the persons of
+    Record keys, and ``record:<key>`` for an unresolved record, sorted. Pass ``refs`` when
+    :func:`entity_refs` was already run on the same keys."""
+    if refs is None:
+        keys = candidate_keys(result) if isinstance(result, Result) else set(result)
+        refs = entity_refs(store, keys)
+    shown: set[str] = set()
+    for ref in refs.values():
+        if ref.kind == "person":
+            shown.add(ref.key)
+        elif ref.kind == "record":
+            shown.update(ref.persons or (f"record:{ref.key}",))
+    return sorted(shown)

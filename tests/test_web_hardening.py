@@ -252,6 +252,9 @@ SHOWS_P2 = {
     "people.person": ["/person/P1"],                       # Beth is Amy's mother: a relative
     "people.record": ["/record/csc-la1:C2"],               # Beth's own (resolved) record
     "people.household": ["/household/csc-la1:H1"],
+    "people.address": ["/address/uprn:100"],               # Beth was recorded living there
+    "summary.page": ["/summary/person/P1", "/summary/household/csc-la1:H1"],
+    "summary.export": ["/summary-export/person/P2.html"],
     "network.data": ["/network-data/person/P1.json", "/network-data/record/csc-la1:C2.json"],
     "network.export": ["/network-export/person/P2.html"],
     "queries.show": ["/queries/household-people?run=1",    # a list column named 'people'

@@ -11,9 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from ..errors import QueryError, SavedQueryError, StoreUnavailable
-from ..graph.entities import EntityRef, entity_refs, keys_in
+from ..graph.entities import EntityRef, candidate_keys, entity_refs, shown_person_keys
 from ..graph.format import format_result
-from ..graph.shown import shown_person_keys
 from ..graph.types import Result
 from .services import get_settings, get_store
 from .security import audit, needs_reason
@@ -47,26 +46,14 @@ def _get(slug: str) -> Any:
     return library[slug]
 
 
-def person_keys(result: Result) -> list[str]:
-    """Every person the result shows, whatever the column (graph/shown.py), for the audit."""
-    return shown_person_keys(get_store(), result)
-
-
 def result_refs(result: Result) -> dict[str, EntityRef]:
     """The keys in ``result`` that name a person, record, household or address (for links and the audit)."""
-    return entity_refs(get_store(), keys_in(v for row in result.rows for v in row))
+    return entity_refs(get_store(), candidate_keys(result))
 
 
-def shown_keys(result: Result, refs: dict[str, EntityRef]) -> list[str]:
-    """Every person a result shows, for the audit: person columns and nodes, any key naming a
-    person, the person a shown record resolves to (``record:KEY`` for an unresolved one)."""
-    keys = set(person_keys(result))
-    for ref in refs.values():
-        if ref.person:
-            keys.add(ref.person)
-        elif ref.kind == "record":
-            keys.add(f"record:{ref.key}")
-    return sorted(keys)
+def person_keys(result: Result, refs: dict[str, EntityRef] | None = None) -> list[str]:
+    """Every person the result shows, whatever the column (graph/entities.py), for the audit."""
+    return shown_person_keys(get_store(), result, refs)
 
 
 def _raw_params(query: Any) -> dict[str, str]:
@@ -115,7 +102,7 @@ def show(slug: str):
         return render_template("query.html", q=query, params=_params_of(query), values=values, result=None,
                                error=err), err.http_status
     refs = result_refs(result)
-    audit("run_query", _describe(query, params), shown_keys(result, refs))
+    audit("run_query", _describe(query, params), person_keys(result, refs))
     return render_template("query.html", q=query, params=_params_of(query), values=values,
                            result=result, truncated=truncated, cap=get_settings().row_cap,
                            download_args={**_raw_params(query)}, refs=refs)
@@ -128,7 +115,7 @@ def download(slug: str, fmt: str):
         abort(404)
     query = _get(slug)
     result, truncated, params = _run(query)
-    audit("export", f"{_describe(query, params)} as {fmt.upper()}", shown_keys(result, result_refs(result)))
+    audit("export", f"{_describe(query, params)} as {fmt.upper()}", person_keys(result))
     body = format_result(result, fmt, truncated_at=get_settings().row_cap if truncated else None)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     return Response(body + ("\n" if fmt == "csv" else ""), mimetype=mimetype,

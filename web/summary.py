@@ -51,6 +51,7 @@ class CaseSummary:
             keys.add(self.key)
         else:
             keys.update(self.subject.person_keys)
+            keys.update(f"record:{m['key']}" for m in self.subject.members if not m["person"])
         return sorted(keys)
 
 
