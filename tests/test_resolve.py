@@ -4,7 +4,9 @@ The data is a small synthetic population (a few hundred people, written by
 ``_population`` below with a fixed seed) so the model has something to learn
 from, plus hand-written cases whose right answer a reader can check:
 exact links, an NHS-number conflict, a nickname with a transposed date of
-birth, twins, a default date of birth.
+birth, twins, a default date of birth, and both sides of each guard: twins whose
+names are close, one name split, shortened or misspelt, date-of-birth typos, and a
+father and son of one name joined through a record without a date of birth.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from mashgraph.graph import open_store
 from mashgraph.ingest.jobs import run_source
 from mashgraph.ingest.resolve import (ResolveSettings, explain_person, export_assignments,
                                       record_decision, resolve_records, review_pairs)
-from mashgraph.ingest.resolve.cluster import assign_person_keys, new_person_key
 from mashgraph.ingest.identifiers import normalise_identifier
+from mashgraph.ingest.resolve.cluster import ConstrainedClusters, assign_person_keys, new_person_key
+from mashgraph.ingest.resolve.guards import dates_far_apart
 from mashgraph.settings import load_settings
 
 COLUMNS = ["record_id", "agency", "given_name", "family_name", "dob", "sex", "postcode", "address",
@@ -154,6 +157,45 @@ def _planted() -> list[dict[str, str]]:
              "5 Foxglove Court, Kelverton", "9000000041"),
         _row("TW4", "health", "Amber", "Okonkwo", "2016-06-03", "F", "QC6 6FF",
              "5 Foxglove Court, Kelverton", "9000000068"),
+        # Twins whose short names are two letters apart: still two names, never merged.
+        _row("EE1", "csc-la1", "Ella", "Brannigan", "2018-09-21", "F", "QC7 7GG",
+             "3 Sorrel Way, Kelverton"),
+        _row("EE2", "edu-la1", "Emma", "Brannigan", "2018-09-21", "F", "QC7 7GG",
+             "3 Sorrel Way, Kelverton"),
+        # One name written apart, shortened or misspelt (the twin guard must not fire).
+        _row("LY1", "health", "Lydia", "Ferncastle", "2013-02-17", "F", "QC8 8HH",
+             "41 Tansy Road, Wrenham"),
+        _row("LY2", "police", "Ly Dia", "FERNCASTLE", "2013-02-17", "F", "QC8 8HH",
+             "41 Tansy Road, Wrenham"),
+        _row("CH1", "health", "Christopher", "Ravensworth", "1999-10-23", "M", "QC9 9JJ",
+             "8 Teasel Lane, Oakhurst"),
+        _row("CH2", "police", "Chris", "RAVENSWORTH", "1999-10-23", "M", "QC9 9JJ",
+             "8 Teasel Lane, Oakhurst"),
+        _row("JN1", "health", "Jonathon", "Whitcombe", "2011-01-26", "M", "QD1 1KK",
+             "19 Yarrow Close, Saltmere"),
+        _row("JN2", "edu-la1", "Johnathan", "Whitcombe", "2011-01-26", "M", "QD1 1KK",
+             "19 Yarrow Close, Saltmere"),
+        # Date-of-birth typos with name and address agreeing: linked, not vetoed.
+        _row("DT1", "health", "Marguerite", "Pennyfeather", "1976-06-09", "F", "QD2 2LL",
+             "6 Campion Street, Northmoor"),
+        _row("DT2", "police", "Marguerite", "PENNYFEATHER", "1967-06-09", "F", "QD2 2LL",
+             "6 Campion Street, Northmoor"),
+        _row("DT3", "health", "Rosalind", "Ashdown", "1976-06-09", "F", "QD5 5PP",
+             "33 Sedge Walk, Saltmere"),
+        _row("DT4", "csc-la1", "Rosalind", "Ashdown", "1967-09-05", "F", "QD5 5PP",
+             "33 Sedge Walk, Saltmere"),
+        _row("DC1", "health", "Bartholomew", "Quenby", "2012-05-03", "M", "QD3 3MM",
+             "27 Burdock Drive, Oakhurst"),
+        _row("DC2", "csc-la1", "Bartholomew", "Quenby", "1912-05-03", "M", "QD3 3MM",
+             "27 Burdock Drive, Oakhurst"),
+        # A father and son of one name at one address, and a record of theirs with no
+        # date of birth: it may join one of them, never both.
+        _row("FS1", "health", "Carl", "Warrender", "1982-04-14", "M", "QD4 4NN",
+             "14 Vetch Row, Wrenham"),
+        _row("FS2", "health", "Carl", "Warrender", "2010-07-30", "M", "QD4 4NN",
+             "14 Vetch Row, Wrenham"),
+        _row("FS3", "housing-la1", "Carl", "Warrender", None, "M", "QD4 4NN",
+             "14 Vetch Row, Wrenham"),
     ]
 
 
@@ -231,6 +273,33 @@ def test_twins_are_not_merged(resolved):
     amber = {a["csc-la1:TW2"]["person"], a["health:TW4"]["person"]}
     assert len(ruby) == 1 and len(amber) == 1
     assert ruby != amber
+
+
+def test_twin_guard_fires_only_on_genuinely_different_given_names(resolved):
+    store, _report, _truth, _tmp = resolved
+    a = _assignments(store)
+    assert a["csc-la1:EE1"]["person"] != a["edu-la1:EE2"]["person"]
+    refused = [p for p in review_pairs(store, limit=1000)
+               if {p["record_a"], p["record_b"]} == {"csc-la1:EE1", "edu-la1:EE2"}]
+    assert refused and "given names disagree" in refused[0]["reason"]
+    for x, y in (("health:LY1", "police:LY2"), ("health:CH1", "police:CH2"),
+                 ("health:JN1", "edu-la1:JN2")):
+        assert a[x]["person"] == a[y]["person"], (x, y)
+
+
+def test_date_of_birth_typos_link_but_parent_and_child_do_not(resolved):
+    store, _report, _truth, _tmp = resolved
+    a = _assignments(store)
+    assert a["health:DT1"]["person"] == a["police:DT2"]["person"]  # 1976 / 1967
+    assert a["health:DT3"]["person"] == a["csc-la1:DT4"]["person"]  # 1976-06-09 / 1967-09-05
+    assert a["health:DC1"]["person"] == a["csc-la1:DC2"]["person"]  # 2012 / 1912
+    father, son = a["health:FS1"]["person"], a["health:FS2"]["person"]
+    assert father != son
+    assert a["housing-la1:FS3"]["person"] in {father, son}
+    reasons = [p["reason"] for p in review_pairs(store, limit=1000)
+               if "housing-la1:FS3" in (p["record_a"], p["record_b"]) or
+               {p["record_a"], p["record_b"]} == {"health:FS1", "health:FS2"}]
+    assert any("dates of birth" in r for r in reasons), reasons
 
 
 def test_background_population_is_resolved_accurately(resolved):
@@ -316,6 +385,32 @@ def test_review_band_lists_uncertain_pairs(resolved):
     # the twins' pairs are held back for review, never linked
     twins = [p for p in pairs if {p["record_a"], p["record_b"]} == {"csc-la1:TW1", "csc-la1:TW2"}]
     assert twins and not twins[0]["linked"] and "given names disagree" in twins[0]["reason"]
+
+
+@pytest.mark.parametrize("a, b, far", [
+    ("1980-03-12", "1980-03-12", False),   # same
+    ("1980-03-12", "1980-12-03", False),   # day and month transposed
+    ("1976-06-09", "1967-06-09", False),   # two digits transposed (9 years)
+    ("1985-04-17", "1955-04-17", False),   # one digit (30 years)
+    ("2012-05-03", "1912-05-03", False),   # century swapped
+    ("1976-06-09", "1967-09-05", False),   # day/month and year digits transposed, a typo
+    ("1980-03-12", "1984-11-30", False),   # within 5 years: the model weighs it
+    ("1984-03-12", "2010-07-30", True),    # a parent and a child
+    ("1950-01-20", "1975-08-02", True),
+])
+def test_dates_far_apart_both_sides(a, b, far):
+    assert dates_far_apart(a, b) is far
+    assert dates_far_apart(b, a) is far
+
+
+def test_clusters_refuse_dates_of_birth_of_two_people():
+    c = ConstrainedClusters(["father", "son", "undated"],
+                            dates_of_birth={"father": "1982-04-14", "son": "2010-07-30"})
+    assert c.dates_conflict("father", "undated") is None
+    assert c.link("father", "undated")
+    assert "1982-04-14 and 2010-07-30" in c.dates_conflict("undated", "son")
+    typo = ConstrainedClusters(["a", "b"], dates_of_birth={"a": "1976-06-09", "b": "1967-06-09"})
+    assert typo.dates_conflict("a", "b") is None
 
 
 def test_identifier_normalisation():
@@ -508,3 +603,71 @@ def test_an_unwritable_model_folder_is_a_clear_error_and_writes_nothing(tmp_path
             resolve_records(store, ResolveSettings(model_dir=str(tmp_path / "a-file" / "models")))
         assert "cannot write the trained model" in info.value.one_line()
         assert store.read("MATCH (p:Person) RETURN count(p) AS n").value() == 0
+
+
+def _people_by_record(path: Path) -> dict[str, str]:
+    with open(path, newline="") as fh:
+        return {row["record_key"]: row["person_key"] for row in csv.DictReader(fh)}
+
+
+def _same_person_pairs(assignment: dict[str, str]) -> set[tuple[str, str]]:
+    groups = defaultdict(list)
+    for record, person in assignment.items():
+        groups[person].append(record)
+    return {(x, y) for g in groups.values() for x in g for y in g if x < y}
+
+
+def test_thirty_nightly_increments_end_in_the_persons_of_one_full_run(tmp_path):
+    """A full run on 70% of the records, then 30 nightly increments (one re-sends
+    changed records), against one full run on the final data (which trains its own model)."""
+    rows, _truth = _population(300, seed=11)
+    random.Random(3).shuffle(rows)
+    base, rest = rows[:int(len(rows) * 0.7)], rows[int(len(rows) * 0.7):]
+    moved = [dict(r, postcode="QZ9 9ZZ", address="1 New Street, Farhaven") for r in base[:5]]
+    settings = ResolveSettings(model_dir=str(tmp_path / "models"), min_records_to_train=300)
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        _load(store, tmp_path, base, "base")
+        first = resolve_records(store, settings)
+        assert first.mode == "full"
+        keys_before = _assignments(store)
+        for day in range(30):
+            _load(store, tmp_path, rest[day::30] + (moved if day == 10 else []), f"day{day}")
+            report = resolve_records(store, settings, incremental=True)
+            assert report.mode.startswith("incremental"), report.mode
+            assert report.model_source.startswith("saved model of")  # no training
+            assert report.fresh_records == len(rest[day::30]) + (5 if day == 10 else 0)
+        after = _assignments(store)
+        # existing persons keep their keys unless their records changed
+        kept = [r for r in keys_before if after[r]["person"] == keys_before[r]["person"]]
+        assert len(kept) >= len(keys_before) - 10
+        export_assignments(store, tmp_path / "incremental.csv")
+        full = resolve_records(store, settings)
+        assert full.mode == "full"
+        export_assignments(store, tmp_path / "full.csv")
+    incremental = _same_person_pairs(_people_by_record(tmp_path / "incremental.csv"))
+    complete = _same_person_pairs(_people_by_record(tmp_path / "full.csv"))
+    agreement = len(incremental & complete) / len(incremental | complete)
+    assert agreement >= 0.999, (agreement, sorted(incremental ^ complete))
+
+
+def test_an_increment_falls_back_to_a_full_run_when_it_cannot_split_a_person(tmp_path):
+    rows, _truth = _population(40, seed=2)
+    settings = ResolveSettings(model_dir=str(tmp_path / "models"))
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        _load(store, tmp_path, rows, "people")
+        assert "no saved state" in resolve_records(store, settings, incremental=True).mode
+        resolve_records(store, settings)
+        person = next(p for p in _people_by_groups(store) if len(p) > 1)
+        record_decision(store, person[0], person[1], "different", "checked: two people")
+        report = resolve_records(store, settings, incremental=True)
+        assert report.mode.startswith("full (incremental not possible: a human decided")
+        after = _assignments(store)
+        assert after[person[0]]["person"] != after[person[1]]["person"]
+        assert resolve_records(store, settings, incremental=True).mode.startswith("incremental")
+
+
+def _people_by_groups(store) -> list[list[str]]:
+    groups = defaultdict(list)
+    for record, row in sorted(_assignments(store).items()):
+        groups[row["person"]].append(record)
+    return list(groups.values())

@@ -39,17 +39,20 @@ def resolve(ctx: click.Context) -> None:
               help="Linked pairs below this probability are listed for review.")
 @click.option("--model-dir", type=click.Path(file_okay=False), default=None,
               help="Where to save the trained model JSON (default: <store>/resolve-models).")
+@click.option("--incremental", is_flag=True,
+              help="Link only new and changed records with the saved model (nightly); falls back "
+                   "to a full run when it cannot.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 @click.pass_obj
 def run(settings: Settings, threshold: float, review_low: float, review_high: float,
-        model_dir: str | None, as_json: bool) -> None:
+        model_dir: str | None, incremental: bool, as_json: bool) -> None:
     """Resolve all records now (idempotent; keeps person keys)."""
     from .pipeline import resolve_records
 
     options = ResolveSettings(threshold=threshold, review_low=review_low, review_high=review_high,
                               model_dir=model_dir)
     with open_store(settings.db, settings) as store:
-        report = resolve_records(store, options)
+        report = resolve_records(store, options, incremental=incremental)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:

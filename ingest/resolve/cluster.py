@@ -22,6 +22,8 @@ import hashlib
 from collections import Counter
 from typing import Iterable, Mapping
 
+from .guards import dates_far_apart
+
 __all__ = ["ConstrainedClusters", "assign_person_keys", "new_person_key"]
 
 
@@ -29,7 +31,8 @@ class ConstrainedClusters:
     """Union-find over record keys that refuses merges breaking a cannot-link constraint."""
 
     def __init__(self, records: Iterable[str],
-                 identifiers: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 identifiers: Mapping[str, Mapping[str, str]] | None = None,
+                 dates_of_birth: Mapping[str, str] | None = None) -> None:
         self._parent: dict[str, str] = {}
         self._size: dict[str, int] = {}
         # per root: identifier kind -> set of values (conflict-scope values only)
@@ -42,6 +45,9 @@ class ConstrainedClusters:
         for key, ids in (identifiers or {}).items():
             if key in self._parent and ids:
                 self._ids[key] = {kind: {value} for kind, value in ids.items()}
+        # per root: the (real, not default) dates of birth of its records
+        self._dobs: dict[str, set[str]] = {key: {dob} for key, dob in (dates_of_birth or {}).items()
+                                            if key in self._parent and dob}
 
     def find(self, key: str) -> str:
         root = key
@@ -72,6 +78,19 @@ class ConstrainedClusters:
                 return f"different {kind}"
         return None
 
+    def dates_conflict(self, a: str, b: str) -> str | None:
+        """Why a model link may not merge the clusters of ``a`` and ``b``: two of their dates
+        of birth belong to different people (``guards.dates_far_apart``), e.g. a parent and a
+        child joined through a record without a date. ``None`` if they may merge."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        for x in self._dobs.get(ra, ()):
+            for y in self._dobs.get(rb, ()):
+                if dates_far_apart(x, y):
+                    return f"dates of birth {min(x, y)} and {max(x, y)} in the two persons"
+        return None
+
     def link(self, a: str, b: str, *, force: bool = False) -> bool:
         """Merge the clusters of ``a`` and ``b``; returns False when a guard refused it."""
         ra, rb = self.find(a), self.find(b)
@@ -88,6 +107,9 @@ class ConstrainedClusters:
             ids_a = self._ids.setdefault(ra, {})
             for kind, values in ids_b.items():
                 ids_a.setdefault(kind, set()).update(values)
+        dobs_b = self._dobs.pop(rb, None)
+        if dobs_b:
+            self._dobs.setdefault(ra, set()).update(dobs_b)
         forb_b = self._forbidden.pop(rb, None)
         if forb_b:
             self._forbidden.setdefault(ra, set()).update(forb_b)

@@ -7,22 +7,27 @@ touches the network (no ``splink_datasets``, no charts).
 Comparisons (each level's weight is learnt, never hand-set):
 
 - ``given_name``: exact (term-frequency adjusted), nickname/variant group
-  (``nicknames.csv``), Jaro-Winkler >= 0.92, one typo (Damerau-Levenshtein 1),
-  a shared given or middle name, given and family names swapped, initial
-  only, else. A model link never joins
-  records whose given names fall in "else" (twins, siblings): see pipeline.
+  (``nicknames.csv``), split or joined (Ly Dia / Lydia), Jaro-Winkler >= 0.92,
+  one typo (Damerau-Levenshtein 1), a shared given or middle name, given and
+  family names swapped (exactly, then with typos), initial only, a spelling
+  variant (two edits in names of 6+ letters, or one name starting the other),
+  else. A model link never joins records whose given names fall in "else"
+  (twins, siblings): see ``guards.py``.
 - ``family_name``: exact (term-frequency adjusted), Jaro-Winkler >= 0.92, same
   Soundex, one part of a double-barrelled name, swapped with the given name
   (weight fixed at 0: the given-name comparison already counts the swap), else.
 - ``dob``: exact (a real date), exact on a 01/01 date, day and month
-  transposed, one side a 01/01 default in the same year, one typo, same year
-  and month, within 5 years, more than 5 years apart (a parent and a child
-  who share a name and an address differ here).
+  transposed, one side a 01/01 default in the same year, one typo or two
+  adjacent digits transposed, century differs, two typos, day and month
+  transposed plus a typo, same year and month, within 5 years, more than 5
+  years apart and no typo (a parent and a child who share a name and an
+  address differ here; ``guards.py`` vetoes model links at this level).
 - ``sex``: same, different.
 - ``address`` (UPRN, postcode and address text together, because they are strongly
   correlated and Fellegi-Sunter assumes independence): same UPRN, same address text, same
   postcode and house number, same postcode (term-frequency adjusted), similar
-  address text, same postcode sector, same district, else.
+  address text, same house number with most words shared (in any order), same
+  postcode sector, same district, else.
 """
 
 from __future__ import annotations
@@ -38,16 +43,17 @@ import pandas as pd
 
 __all__ = ["MODEL_COLUMNS", "COMPARISON_FIELDS", "build_settings", "TrainedModel", "train_and_predict",
            "predict_with_model", "level_labels", "DEFAULT_MODEL_FILE", "load_default_model",
-           "save_default_model", "fill_unobserved"]
+           "save_default_model", "fill_unobserved", "predict_increment"]
 
 # A model trained on the synthetic population (bench/bench_resolve.py --update-default-model),
 # used when a store holds too few records to train on.
 DEFAULT_MODEL_FILE = Path(__file__).with_name("default_model.json")
 
 # Columns the Splink table carries (the rest of the cleaned table stays in pandas).
-MODEL_COLUMNS = ["unique_id", "given", "given_groups", "given_all", "family", "family_parts", "family_soundex",
-                 "dob", "dob_swapped", "dob_year", "dob_is_default", "sex", "postcode",
-                 "postcode_sector", "postcode_district", "address", "house_number", "uprn"]
+MODEL_COLUMNS = ["unique_id", "given", "given_groups", "given_all", "given_joined", "family", "family_parts", "family_soundex",
+                 "given_soundex", "dob", "dob_swapped", "dob_year", "dob_is_default", "sex", "postcode",
+                 "postcode_sector", "postcode_district", "address", "address_words", "house_number",
+                 "uprn"]
 
 # comparison output name -> the cleaned columns shown as its evidence
 COMPARISON_FIELDS: dict[str, tuple[str, ...]] = {
@@ -78,6 +84,20 @@ def _level(cond: str, label: str, tf: str | None = None) -> dict[str, Any]:
 
 _ELSE = {"sql_condition": "ELSE", "label_for_charts": "different"}
 
+# Given names that are one name spelt differently, though no closer level caught it: at
+# most two edits apart when both are 6+ letters (short names two edits apart are often
+# different names: Ella / Emma), or one name is the start of the other (Chris /
+# Christopher; 3+ letters). Only "different" given names count as a possible twin.
+GIVEN_SPELLING_VARIANT = (
+    "(least(length(given_joined_l), length(given_joined_r)) >= 6 "
+    "AND damerau_levenshtein(given_joined_l, given_joined_r) <= 2) "
+    "OR (least(length(given_l), length(given_r)) >= 3 "
+    "AND (starts_with(given_l, given_r) OR starts_with(given_r, given_l)))")
+
+# Given and family names exchanged, one or both misspelt (Mihcael Godfrey / Godfrey Michael).
+NAMES_SWAPPED_WITH_TYPOS = ("jaro_winkler_similarity(given_l, family_r) >= 0.9 "
+                            "AND jaro_winkler_similarity(family_l, given_r) >= 0.9")
+
 COMPARISONS: list[dict[str, Any]] = [
     {
         "output_column_name": "given_name",
@@ -86,12 +106,16 @@ COMPARISONS: list[dict[str, Any]] = [
             _null("given_l IS NULL OR given_r IS NULL"),
             _level("given_l = given_r", "same", tf="given"),
             _level("list_has_any(given_groups_l, given_groups_r)", "nickname or variant"),
+            _level("given_joined_l = given_joined_r", "split or joined (ly dia / lydia)"),
             _level("jaro_winkler_similarity(given_l, given_r) >= 0.92", "very similar"),
             _level("damerau_levenshtein(given_l, given_r) <= 1", "one typo"),
             _level("list_has_any(given_all_l, given_all_r)", "shares a given or middle name"),
             _level("given_l = family_r AND family_l = given_r", "given and family names swapped"),
+            _level(NAMES_SWAPPED_WITH_TYPOS, "given and family names swapped, with typos"),
             _level("(length(given_l) = 1 OR length(given_r) = 1) "
                    "AND substr(given_l, 1, 1) = substr(given_r, 1, 1)", "initial agrees"),
+            _level(GIVEN_SPELLING_VARIANT, "spelling variant (two typos in a long name, or one "
+                   "name starts the other)"),
             _ELSE,
         ],
     },
@@ -106,7 +130,7 @@ COMPARISONS: list[dict[str, Any]] = [
             _level("list_has_any(family_parts_l, family_parts_r)", "shares one part"),
             # The given-name comparison weighs a swap; here it counts for nothing
             # either way, so one fact is not counted twice.
-            {"sql_condition": "given_l = family_r AND family_l = given_r",
+            {"sql_condition": f"(given_l = family_r AND family_l = given_r) OR ({NAMES_SWAPPED_WITH_TYPOS})",
              "label_for_charts": "given and family names swapped (weighed under given name)",
              "m_probability": 0.001, "u_probability": 0.001,
              "fix_m_probability": True, "fix_u_probability": True},
@@ -123,7 +147,12 @@ COMPARISONS: list[dict[str, Any]] = [
             _level("dob_l = dob_swapped_r", "day and month transposed"),
             _level("(dob_is_default_l OR dob_is_default_r) AND dob_year_l = dob_year_r",
                    "one is a 01/01 default, same year"),
-            _level("damerau_levenshtein(dob_l, dob_r) <= 1", "one digit differs"),
+            _level("damerau_levenshtein(dob_l, dob_r) <= 1", "one digit differs or two transposed"),
+            _level("substr(dob_l, 3) = substr(dob_r, 3)", "century differs (1912 / 2012)"),
+            _level("damerau_levenshtein(dob_l, dob_r) <= 2", "two digits differ"),
+            _level("damerau_levenshtein(dob_l, dob_swapped_r) <= 2 "
+                   "OR damerau_levenshtein(dob_swapped_l, dob_r) <= 2",
+                   "day and month transposed, and a typo"),
             _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7)", "same year and month"),
             _level("abs(cast(dob_year_l AS INTEGER) - cast(dob_year_r AS INTEGER)) <= 5",
                    "within 5 years"),
@@ -155,6 +184,9 @@ COMPARISONS: list[dict[str, Any]] = [
                    "same postcode and house number"),
             _level("postcode_l = postcode_r", "same postcode", tf="postcode"),
             _level("jaro_winkler_similarity(address_l, address_r) >= 0.9", "similar address text"),
+            _level("house_number_l = house_number_r AND 2 * len(list_intersect(address_words_l, "
+                   "address_words_r)) >= greatest(len(address_words_l), len(address_words_r))",
+                   "same house number, most words shared (reordered)"),
             _level("postcode_sector_l = postcode_sector_r", "same postcode sector"),
             _level("postcode_district_l = postcode_district_r", "same postcode district"),
             _ELSE,
@@ -171,6 +203,11 @@ BLOCKING_RULES = [
     "l.given = r.given AND l.family_soundex = r.family_soundex",
     "l.postcode = r.postcode AND l.family_soundex = r.family_soundex",
     "l.given = r.family AND l.family = r.given",
+    "l.given_soundex = r.family_soundex AND l.family_soundex = r.given_soundex",
+    "l.family = r.family AND l.given_soundex = r.given_soundex",
+    # A missing postcode: the house number and the family name's sound stand in for it.
+    "l.house_number = r.house_number AND l.family_soundex = r.family_soundex "
+    "AND (l.postcode IS NULL OR r.postcode IS NULL)",
 ]
 
 # Rules precise enough to count "certain" matches when estimating how often two
@@ -363,3 +400,46 @@ def _deterministic_recall(con: Any, id_pairs: pd.DataFrame) -> float:
     if found is None or math.isnan(found):
         return 0.6
     return float(min(0.95, max(0.2, found)))
+
+
+def predict_increment(table: pd.DataFrame, fresh: set[str], model: dict[str, Any], *,
+                      floor: float, threads: int = 2) -> pd.DataFrame:
+    """Score the pairs of an incremental run with a saved model (no training).
+
+    Only pairs with at least one ``fresh`` (new or changed) record are blocked and
+    scored: fresh against the rest (Splink's ``predict_between``) and fresh against
+    fresh (``predict_within``). Term frequencies are counted over the whole ``table``,
+    as in a full run. Pairs below ``floor`` are dropped.
+    """
+    import copy
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    model = copy.deepcopy(model)
+    model.update(blocking_rules_to_generate_predictions=BLOCKING_RULES, retain_matching_columns=True,
+                 retain_intermediate_calculation_columns=True)
+    model.pop("linker_uid", None)
+    columns = table[MODEL_COLUMNS]
+    is_fresh = columns["unique_id"].isin(fresh)
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(threads)}")
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(db_api.register(columns.copy(), table_name="mashgraph_records"), model, log_level=None)
+    tf_columns = {lv["tf_adjustment_column"] for comp in model["comparisons"]
+                  for lv in comp["comparison_levels"] if lv.get("tf_adjustment_column")}
+    for column in sorted(tf_columns):
+        linker.table_management.compute_tf_table(column)
+    new = db_api.register(columns[is_fresh].copy(), table_name="mashgraph_new")
+    parts = []
+    if (~is_fresh).any():
+        old = db_api.register(columns[~is_fresh].copy(), table_name="mashgraph_existing")
+        parts.append(linker.inference.predict_between(
+            new, old, threshold_match_probability=floor, warning_mode="never").as_pandas_dataframe())
+    if int(is_fresh.sum()) >= 2:
+        parts.append(linker.inference.predict_within(
+            new, threshold_match_probability=floor, warning_mode="never").as_pandas_dataframe())
+    con.close()
+    parts = [p for p in parts if not p.empty]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

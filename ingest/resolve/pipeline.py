@@ -24,8 +24,10 @@ from .cluster import ConstrainedClusters, assign_person_keys
 from .config import ResolveSettings, pair_key
 from ..identifiers import STRONG_IDENTIFIERS, is_conflict_scope
 from .decisions import BINDING_DECISIONS
+from .guards import model_guard
 from .model import level_labels, load_default_model, predict_with_model, train_and_predict
 from .prepare import clean_records, load_records
+from .state import save_state
 from .storage import read_assignments, read_decisions, write_resolution
 
 __all__ = ["ResolveSettings", "ResolveReport", "resolve_records", "latest_decisions", "pair_key",
@@ -53,6 +55,8 @@ class ResolveReport:
     threshold: float = 0.0
     model_source: str = ""
     model_path: str | None = None
+    mode: str = "full"
+    fresh_records: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
 
@@ -71,6 +75,7 @@ class ResolveReport:
             f"{self.review_pairs} pairs to review; {self.ignored_decisions} decisions ignored",
             f"model: {self.model_source or 'none (fewer than two records)'}; saved to "
             f"{self.model_path or '-'}",
+            f"mode: {self.mode}",
             f"timings: {t}",
         ]
 
@@ -94,7 +99,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) -> ResolveReport:
+def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, *,
+                    incremental: bool = False) -> ResolveReport:
     """Link every ``Record`` in ``store`` to a ``Person`` and write the result.
 
     Steps: read records; exact links on shared valid strong identifiers; a Splink
@@ -102,16 +108,30 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None) 
     strongest first under the guards of ``cluster.ConstrainedClusters`` (human
     decisions first and always winning); person keys are kept where clusters
     survive; ``Person``, ``RESOLVES_TO`` (with evidence), ``ReviewPair`` and a
-    ``ResolveRun`` node are written and stale links removed. Idempotent: a
-    second run on the same records changes no key.
+    ``ResolveRun`` node are written and stale links removed; the state for the
+    next incremental run is saved. Idempotent: a second run on the same records
+    changes no key.
+
+    ``incremental=True`` links only new and changed records with the saved model
+    (``incremental.py``), and falls back to a full run when it cannot.
     """
-    run = _Resolution(store, settings or ResolveSettings())
-    run.step("read", run.read_records)
+    settings = settings or ResolveSettings()
+    run: _Resolution | None = None
+    fallback = ""
+    if incremental:
+        from .incremental import start_increment
+
+        run, fallback = start_increment(store, settings)
+    if run is None:
+        run = _Resolution(store, settings)
+        run.report.mode = "full" + (f" (incremental not possible: {fallback})" if fallback else "")
+        run.step("read", run.read_records)
     run.step("exact", run.apply_decisions, run.link_identifiers)
     run.step("model", run.score_pairs)
     run.step("cluster", run.link_model_pairs)
     run.step("prepare-write", run.assign_persons, run.save_model)
     run.step("write", run.write)
+    run.step("state", run.save_state)
     # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
     run.step("facts", lambda: refresh_facts(store))
     return run.finish()
@@ -145,6 +165,7 @@ class _Resolution:
         self.persons: list[dict[str, Any]] = []
         self.links: list[dict[str, Any]] = []
         self.moved: list[dict[str, Any]] = []
+        self.assignment: dict[str, str] = {}
 
     def step(self, name: str, *actions: Callable[[], Any]) -> None:
         """Run ``actions`` and record their time under ``name`` in the report."""
@@ -161,10 +182,17 @@ class _Resolution:
         """Read and clean every record, the current assignments and the decisions."""
         self.table = clean_records(load_records(self.store))
         self.previous = read_assignments(self.store)
+        self._read_decisions()
+        self._start_clusters()
+
+    def _read_decisions(self) -> None:
         latest = latest_decisions(read_decisions(self.store))
         # "unsure" leaves a pair to the model (its review row goes to the back of the queue).
         self.decisions = {pk: d for pk, d in latest.items() if d["decision"] in BINDING_DECISIONS}
         self.unsure = {pk for pk, d in latest.items() if d["decision"] == "unsure"}
+
+    def _start_clusters(self) -> None:
+        """Every record its own cluster, with the identifiers and dates the guards check."""
         self.keys = self.table["unique_id"].tolist()
         self.known = set(self.keys)
         self.report.records = len(self.keys)
@@ -173,7 +201,10 @@ class _Resolution:
             for key, value in zip(self.table["unique_id"], self.table[kind]):
                 if isinstance(value, str) and is_conflict_scope(kind, value):
                     conflict_ids.setdefault(key, {})[kind] = value
-        self.clusters = ConstrainedClusters(self.keys, conflict_ids)
+        t = self.table
+        dobs = {k: d for k, d, default in zip(t["unique_id"], t["dob"], t["dob_is_default"])
+                if isinstance(d, str) and not default}
+        self.clusters = ConstrainedClusters(self.keys, conflict_ids, dobs)
 
     def _accept(self, a: str, b: str, evidence_a: EvidenceMaker, evidence_b: EvidenceMaker) -> None:
         self.best.setdefault(a, evidence_a)
@@ -202,10 +233,14 @@ class _Resolution:
             for key, value in zip(self.table["unique_id"], self.table[kind]):
                 if isinstance(value, str):
                     holders.setdefault(value, []).append(key)
-            for value in sorted(v for v, m in holders.items() if len(m) > 1):
+            for value in sorted(v for v, m in holders.items() if len(m) > 1 and self._relevant(m)):
                 members = sorted(holders[value])
                 for other in members[1:]:
                     self._link_identifier(kind, value, members[0], other)
+
+    def _relevant(self, members: list[str]) -> bool:
+        """Whether records sharing an identifier need linking in this run (a full run: always)."""
+        return True
 
     def _link_identifier(self, kind: str, value: str, head: str, other: str) -> None:
         if len(self.id_pairs) < 200_000:
@@ -249,9 +284,26 @@ class _Resolution:
                                               scored.column("match_probability"))):
                 if pair_key(a, b) not in self.decisions:
                     self._consider(scored, i, a, b, float(p))
-        for item in self.review.values():
-            item["linked"] = self.clusters.same(item["record_a"], item["record_b"])
+        self._one_review_row_per_person_pair()
+
+    def _one_review_row_per_person_pair(self) -> None:
+        """Mark linked rows; of the unlinked rows between two persons keep only the first.
+
+        Rows come strongest first (identifier conflicts, then model pairs by falling
+        probability), and a reviewer decides about two persons once: a "same" decision
+        merges them, a "different" one keeps every pair of their records apart.
+        """
+        seen: set[tuple[str, str]] = set()
+        kept: dict[str, dict[str, Any]] = {}
+        for pk, item in self.review.items():
+            a, b = item["record_a"], item["record_b"]
+            item["linked"] = self.clusters.same(a, b)
             item["deferred"] = 1 if item["key"] in self.unsure else 0
+            persons = tuple(sorted((self.clusters.find(a), self.clusters.find(b))))
+            if item["linked"] or persons not in seen:
+                seen.add(persons)
+                kept[pk] = item
+        self.review = kept
 
     def _consider(self, scored: "_ScoredPairs", i: int, a: str, b: str, p: float) -> None:
         threshold, pk = self.settings.threshold, pair_key(a, b)
@@ -264,8 +316,9 @@ class _Resolution:
             if not self.clusters.same(a, b):
                 self.review[pk] = row(False, f"probability below {threshold}")
             return
-        guard = _model_guard(int(scored.column("gamma_given_name")[i]),
+        guard = (model_guard(int(scored.column("gamma_given_name")[i]),
                              int(scored.column("gamma_dob")[i]))
+                 or self.clusters.dates_conflict(a, b))
         if guard:
             self.report.refused_links += 1
             self.review[pk] = row(False, f"not linked: {guard}", conflict=True)
@@ -281,8 +334,15 @@ class _Resolution:
 
     def assign_persons(self) -> None:
         """Stable person keys for the clusters; the Person rows and RESOLVES_TO links to write."""
+        groups, assignment = self._assign()
+        info = self._info()
+        self.persons = [_person_row(assignment[g[0]], g, info, self.run) for g in groups]
+        self.links = [self._link_row(r, assignment) for r in self.keys]
+
+    def _assign(self) -> tuple[list[list[str]], dict[str, str]]:
         groups = self.clusters.clusters()
         assignment = assign_person_keys(groups, self.previous)
+        self.assignment = assignment
         old_keys = set(self.previous.values())
         new_keys = {assignment[g[0]] for g in groups}
         report = self.report
@@ -293,28 +353,30 @@ class _Resolution:
         self.moved = [{"record": r, "person": assignment[r]} for r in self.keys
                       if r in self.previous and self.previous[r] != assignment[r]]
         report.moved_records = len(self.moved)
-        t = self.table
-        info = {k: row for k, *row in zip(t["unique_id"], t["display_given"], t["display_family"],
-                                          t["dob"], t["dob_is_default"], t["sex"])}
-        self.persons = [_person_row(assignment[g[0]], g, info, self.run) for g in groups]
-        singleton = ev.singleton_evidence(self.settings.threshold)
-        self.links = []
-        for r in self.keys:
-            make = self.best.get(r)
-            e = make() if make is not None else singleton
-            method = e["method"] if e["method"] != "exact" else f"exact:{e['identifier']}"
-            self.links.append({"record": r, "person": assignment[r],
-                               "probability": float(e["probability"]), "method": method,
-                               "evidence": ev.dump(e), "run": self.run})
         report.review_pairs = len(self.review)
+        return groups, assignment
+
+    def _info(self) -> dict[str, tuple[Any, ...]]:
+        t = self.table
+        return {k: row for k, *row in zip(t["unique_id"], t["display_given"], t["display_family"],
+                                          t["dob"], t["dob_is_default"], t["sex"])}
+
+    def _link_row(self, record: str, assignment: dict[str, str]) -> dict[str, Any]:
+        make = self.best.get(record)
+        e = make() if make is not None else ev.singleton_evidence(self.settings.threshold)
+        method = e["method"] if e["method"] != "exact" else f"exact:{e['identifier']}"
+        return {"record": record, "person": assignment[record], "probability": float(e["probability"]),
+                "method": method, "evidence": ev.dump(e), "run": self.run}
+
+    def _model_dir(self) -> Path:
+        return (Path(self.settings.model_dir) if self.settings.model_dir
+                else default_model_dir(self.store))
 
     def save_model(self) -> None:
         """Save the model as Splink JSON; an unwritable folder stops the run before any write."""
         if self.model_settings is None:
             return
-        model_dir = (Path(self.settings.model_dir) if self.settings.model_dir
-                     else default_model_dir(self.store))
-        model_path = model_dir / f"{self.run}.json"
+        model_path = self._model_dir() / f"{self.run}.json"
         tmp = model_path.with_suffix(".json.tmp")
         try:
             with open_private(tmp) as fh:  # creates model_dir too
@@ -338,11 +400,22 @@ class _Resolution:
             "review_pairs": report.review_pairs, "threshold": settings.threshold,
             "review_low": settings.review_low, "review_high": settings.review_high,
             "model_path": report.model_path, "model_source": report.model_source,
+            "mode": report.mode,
             "model_json": (json.dumps(self.model_settings, default=str)
                            if self.model_settings else None),
         }
         write_resolution(self.store, run=self.run, persons=self.persons, links=self.links,
-                         moved=self.moved, review=list(self.review.values()), run_props=run_props)
+                         moved=self.moved, review=list(self.review.values()), run_props=run_props,
+                         replace_review=self.replaces_review)
+
+    replaces_review = True
+    """A full run's review band replaces the last one; an increment adds its pairs."""
+
+    def save_state(self) -> None:
+        """Save the linking table and persons for the next incremental run (``state.py``)."""
+        if self.report.model_path:
+            save_state(self._model_dir(), self.run, self.report.model_path, self.table,
+                       self.assignment)
 
 
 class _ScoredPairs:
@@ -362,21 +435,6 @@ class _ScoredPairs:
     def evidence(self, i: int, this: str) -> dict[str, Any]:
         row = {c: values[i] for c, values in self._columns.items()}
         return ev.model_evidence(row, this, self.labels, self.prior)
-
-
-def _model_guard(gamma_given_name: int, gamma_dob: int) -> str | None:
-    """Why the model alone may not link this pair even above the threshold (None if it may).
-
-    Twins and siblings agree on everything but the given name; a parent and a
-    child who share a name and an address differ only in the date of birth.
-    Both look like one person to a model that assumes fields are independent,
-    so such pairs need an identifier or a human decision.
-    """
-    if gamma_given_name == 0:
-        return "given names disagree (possible twin or sibling)"
-    if gamma_dob == 0:
-        return "dates of birth more than 5 years apart (possible parent and child)"
-    return None
 
 
 def _logit(p: float) -> float:

@@ -21,39 +21,50 @@ import pandas as pd
 from ...graph.store import GraphStore
 from ..identifiers import STRONG_IDENTIFIERS, normalise_identifier
 
-__all__ = ["READ_RECORDS_CYPHER", "READ_ADDRESSES_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
+__all__ = ["READ_RECORDS_CYPHER", "READ_ADDRESSES_CYPHER", "READ_SOME_RECORDS_CYPHER",
+           "READ_SOME_ADDRESSES_CYPHER", "load_records", "clean_records", "nickname_groups", "soundex",
            "NICKNAMES_FILE"]
 
 NICKNAMES_FILE = Path(__file__).with_name("nicknames.csv")
 
 # Records, then their addresses (one row per LIVES_AT), joined in pandas: two
 # plain scans are several times faster than one ordered, optional-matching read.
-READ_RECORDS_CYPHER = """
-MATCH (r:Record)
+_RECORD_RETURN = """
 RETURN r.key AS key, r.agency AS agency, r.given_name AS given_name,
        r.preferred_name AS preferred_name, r.family_name AS family_name, r.dob AS dob,
        r.sex AS sex, r.nhs_number AS nhs_number, r.upn AS upn, r.ni_number AS ni_number,
-       r.pnc_id AS pnc_id, r.postcode AS record_postcode, r.address AS record_address
+       r.pnc_id AS pnc_id, r.postcode AS record_postcode, r.address AS record_address,
+       r.run AS ingest_run
 """
-
-READ_ADDRESSES_CYPHER = """
-MATCH (r:Record)-[l:LIVES_AT]->(a:Address)
+_ADDRESS_RETURN = """
 RETURN r.key AS key, a.postcode AS postcode, a.text AS address, a.uprn AS uprn,
        a.key AS address_key, l.from AS lived_from, l.to AS lived_to
 """
+READ_RECORDS_CYPHER = "MATCH (r:Record)" + _RECORD_RETURN
+READ_ADDRESSES_CYPHER = "MATCH (r:Record)-[l:LIVES_AT]->(a:Address)" + _ADDRESS_RETURN
+# The same for some records only (an incremental run: new and changed records).
+READ_SOME_RECORDS_CYPHER = "UNWIND $keys AS k\nMATCH (r:Record {key: k})" + _RECORD_RETURN
+READ_SOME_ADDRESSES_CYPHER = ("UNWIND $keys AS k\nMATCH (r:Record {key: k})-[l:LIVES_AT]->(a:Address)"
+                              + _ADDRESS_RETURN)
 
 _RECORD_COLUMNS = ["key", "agency", "given_name", "preferred_name", "family_name", "dob", "sex",
-                   "nhs_number", "upn", "ni_number", "pnc_id", "record_postcode", "record_address"]
+                   "nhs_number", "upn", "ni_number", "pnc_id", "record_postcode", "record_address",
+                   "ingest_run"]
 _ADDRESS_COLUMNS = ["key", "postcode", "address", "uprn", "address_key", "lived_from", "lived_to"]
 
 
-def load_records(store: GraphStore) -> pd.DataFrame:
-    """Every ``Record`` with its current address, one row per record (raw values)."""
+def load_records(store: GraphStore, keys: list[str] | None = None) -> pd.DataFrame:
+    """Every ``Record`` (or those of ``keys``) with its current address, one row per record
+    (raw values)."""
     timeout = store.settings.max_query_timeout_ms / 1000
-    records = pd.DataFrame(store.read(READ_RECORDS_CYPHER, timeout=timeout).rows,
-                           columns=_RECORD_COLUMNS, dtype=object)
-    addresses = pd.DataFrame(store.read(READ_ADDRESSES_CYPHER, timeout=timeout).rows,
-                             columns=_ADDRESS_COLUMNS, dtype=object)
+    if keys is None:
+        rows = store.read(READ_RECORDS_CYPHER, timeout=timeout).rows
+        links = store.read(READ_ADDRESSES_CYPHER, timeout=timeout).rows
+    else:
+        rows = store.read(READ_SOME_RECORDS_CYPHER, {"keys": keys}, timeout=timeout).rows
+        links = store.read(READ_SOME_ADDRESSES_CYPHER, {"keys": keys}, timeout=timeout).rows
+    records = pd.DataFrame(rows, columns=_RECORD_COLUMNS, dtype=object)
+    addresses = pd.DataFrame(links, columns=_ADDRESS_COLUMNS, dtype=object)
     if records.empty:
         return records.assign(postcode=None, address=None, uprn=None)
     return _current_address(records.merge(addresses, on="key", how="left"))
@@ -175,17 +186,19 @@ def _sex(value: Any) -> str | None:
 def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
     """The linking table: one row per record, ``unique_id`` = record key, cleaned columns.
 
-    Columns: unique_id, agency, given, given_groups (list), given_all (list), family, family_parts (list),
+    Columns: unique_id, agency, given, given_groups (list), given_all (list), given_joined
+    (the given-name tokens without spaces), family, family_parts (list),
     family_soundex, dob, dob_swapped, dob_year, dob_is_default, sex, postcode,
     postcode_sector, postcode_district, address, house_number, uprn, plus each valid
-    strong identifier (``nhs_number``, ``upn``, ``ni_number``, ``pnc_id``).
+    strong identifier (``nhs_number``, ``upn``, ``ni_number``, ``pnc_id``), the display names
+    and ``ingest_run`` (the ingestion run that last wrote the record).
     """
     groups = nickname_groups()
     out: dict[str, list[Any]] = {c: [] for c in (
-        "unique_id", "agency", "given", "given_groups", "given_all", "family", "family_parts",
-        "family_soundex", "dob", "dob_swapped", "dob_year", "dob_is_default", "sex",
-        "postcode", "postcode_sector", "postcode_district", "address", "house_number", "uprn",
-        *STRONG_IDENTIFIERS, "display_given", "display_family")}
+        "unique_id", "agency", "given", "given_groups", "given_all", "given_joined", "given_soundex", "family",
+        "family_parts", "family_soundex", "dob", "dob_swapped", "dob_year", "dob_is_default", "sex",
+        "postcode", "postcode_sector", "postcode_district", "address", "address_words", "house_number", "uprn",
+        *STRONG_IDENTIFIERS, "display_given", "display_family", "ingest_run")}
     columns = list(raw.columns)
     for values in zip(*(raw[c].tolist() for c in columns)):
         r = dict(zip(columns, values))
@@ -215,6 +228,8 @@ def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
                                           | ({preferred[0]} if preferred else set())
                                           | ({given} if preferred and given else set())))
         out["given_all"].append(sorted({t for t in given_tokens + preferred if len(t) > 1}))
+        out["given_joined"].append("".join(given_tokens) or None)
+        out["given_soundex"].append(soundex(given))
         out["family"].append(family)
         out["family_parts"].append(family_tokens)
         out["family_soundex"].append(soundex(family))
@@ -227,12 +242,14 @@ def clean_records(raw: pd.DataFrame) -> pd.DataFrame:
         out["postcode_sector"].append(postcode[:-2] if postcode else None)
         out["postcode_district"].append(postcode.split()[0] if postcode else None)
         out["address"].append(address)
+        out["address_words"].append(address.split() if address else [])
         out["house_number"].append(house)
         out["uprn"].append(_uprn(r["uprn"]))
         for kind in STRONG_IDENTIFIERS:
             out[kind].append(normalise_identifier(kind, r[kind]))
         out["display_given"].append(_display(r["given_name"]))
         out["display_family"].append(_display(r["family_name"]))
+        out["ingest_run"].append(r.get("ingest_run"))
     return pd.DataFrame(out)
 
 

@@ -205,12 +205,14 @@ def read_decisions(store: GraphStore) -> list[dict[str, Any]]:
 
 def write_resolution(store: GraphStore, *, run: str, persons: Iterable[dict[str, Any]],
                      links: list[dict[str, Any]], moved: list[dict[str, Any]],
-                     review: list[dict[str, Any]], run_props: dict[str, Any]) -> None:
+                     review: list[dict[str, Any]], run_props: dict[str, Any],
+                     replace_review: bool = True) -> None:
     """Write persons, links and the review band of one run, then drop what it replaced.
 
     Order matters for readers during the write: persons first, then links of
     records that moved are removed and all links (re)written, then persons
-    left without records are deleted.
+    left without records are deleted. The review band of earlier runs is dropped
+    unless ``replace_review`` is False (an incremental run adds to it).
     """
     store.write_batches(WRITE_PERSONS_CYPHER, persons)
     if moved:
@@ -219,5 +221,6 @@ def write_resolution(store: GraphStore, *, run: str, persons: Iterable[dict[str,
     store.write(DELETE_ORPHAN_PERSONS_CYPHER)
     if review:
         store.write_batches(WRITE_REVIEW_CYPHER, review)
-    store.write(DELETE_OLD_REVIEW_CYPHER, {"run": run})
+    if replace_review:
+        store.write(DELETE_OLD_REVIEW_CYPHER, {"run": run})
     store.write(WRITE_RUN_CYPHER, {"key": run, "props": run_props})
