@@ -95,6 +95,9 @@ def test_web_service(config):
     assert web["environment"]["MASHGRAPH_NEO4J_PASSWORD"] == PASSWORD
     assert web["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert [(p["host_ip"], p["published"], p["target"]) for p in web["ports"]] == [("127.0.0.1", "5000", 5000)]
+    # Production asks for a reason before personal data unless told otherwise (issue 10, item 9).
+    assert web["environment"]["MASHGRAPH_REQUIRE_REASON"] == "true"
+    assert web["environment"]["MASHGRAPH_BEHIND_PROXY"] == "false"
 
 
 def test_ingest_service(config):

@@ -72,6 +72,15 @@ def test_idle_session_ends_and_the_setting_is_honoured(app, client):
     assert accounts._rows("SELECT count(*) FROM sessions")[0][0] == 0  # deleted, not only refused
 
 
+def test_ended_sessions_are_deleted_at_the_next_sign_in(app, client):
+    login(client)
+    accounts = accounts_of(app)
+    stale = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=9)).isoformat()
+    accounts._exec("UPDATE sessions SET created = ?, last_seen = ?", (stale, stale))
+    login(app.test_client(), "adm", ADMIN_PASSWORD)
+    assert accounts._rows("SELECT count(*) FROM sessions")[0][0] == 1  # only the new one
+
+
 def test_session_idle_minutes_comes_from_the_environment(monkeypatch):
     from mashgraph.settings import load_settings
 

@@ -259,10 +259,15 @@ class Accounts:
                           (*params, since))[0][0]
 
     # -- sessions (server side: a copied cookie dies with its session) -----------------
-    def start_session(self, user: User) -> str:
-        """A new session of ``user``: the token for the cookie (only its hash is stored)."""
+    def start_session(self, user: User, idle_minutes: int, max_minutes: int) -> str:
+        """A new session of ``user``: the token for the cookie (only its hash is stored).
+
+        Sessions that have ended since (idle or too old) and failures older than a day go."""
         token = secrets.token_urlsafe(32)
         now = _now().isoformat()
+        self._exec("DELETE FROM sessions WHERE last_seen < ? OR created < ?",
+                   ((_now() - dt.timedelta(minutes=idle_minutes)).isoformat(),
+                    (_now() - dt.timedelta(minutes=max_minutes)).isoformat()))
         self._exec("DELETE FROM login_failures WHERE at < ?", ((_now() - dt.timedelta(days=1)).isoformat(),))
         self._exec("INSERT INTO sessions (id, user_id, created, last_seen) VALUES (?, ?, ?, ?)",
                    (_token_id(token), user.id, now, now))

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from .accounts import LOCK_MINUTES
-from .services import get_accounts
+from .services import get_accounts, get_settings
 from .security import audit, csrf_token
 
 bp = Blueprint("auth", __name__)
@@ -45,7 +45,8 @@ def _sign_in(name: str, password: str) -> str:
         return "Wrong user name or password, or the account is disabled or locked."
     session.clear()
     session.permanent = True
-    session["sid"] = accounts.start_session(user)
+    settings = get_settings()
+    session["sid"] = accounts.start_session(user, settings.session_idle_minutes, settings.session_minutes)
     csrf_token()
     g.user = user
     audit("login", "login")
