@@ -88,16 +88,18 @@ class Problem:
 # would cut a query short, and lone surrogates (a JSON "\\ud800" escape), which are not
 # Unicode. Either one used to fail the whole batch, and so the whole source.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def unstorable_text(raw_text: str, values: dict[str, Any]) -> Problem | None:
     """The first field holding a character the store cannot keep (NUL, a lone surrogate) as a Problem, else None.
 
     ``raw_text`` is the row as read: a row without such a character in it (nor a JSON
-    ``\\u`` escape that could make one) is passed at the cost of one search.
+    ``\\u`` escape that could make one) is passed after three substring checks.
     """
-    if _UNSTORABLE.search(raw_text) is None and "\\u" not in raw_text:
-        return None
+    if "\x00" not in raw_text and "\\u" not in raw_text and (
+            raw_text.isascii() or _SURROGATE.search(raw_text) is None):
+        return None  # the common case, without a regular expression for an ASCII row
     for column, value in values.items():
         for text in (value if isinstance(value, list) else [value]):
             found = _UNSTORABLE.search(text if isinstance(text, str) else str(text))
