@@ -315,3 +315,16 @@ def test_who_looked_at_this_person_finds_every_route(audited_app, endpoint):
         after = accounts.audit_entries(user="ana", person_key="P2", limit=None)
         assert len(after) == before + 1, f"{path} showed P2 but is not in the audit under P2"
         assert after[0].reason == "test case 1"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SHOWS_P2))
+def test_every_route_with_personal_data_asks_for_a_reason_first(audited_app, endpoint):
+    """Item 9: with the default settings, no personal data is shown (or audited) before a reason."""
+    client = audited_app.test_client()
+    login(client, reason="")
+    for path in SHOWS_P2[endpoint]:
+        response = client.get(path)
+        assert response.status_code in (302, 401), (path, response.status_code)
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/reason?next="), path
+    assert accounts_of(audited_app).audit_entries(person_key="P2") == []
