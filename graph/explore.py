@@ -174,6 +174,7 @@ class Profile:
     chronology: list[Event]
     gap: KnowledgeGap
     agencies: dict[str, str]
+    name_evidence: str = ""         # why this name is shown (resolution's display-name choice)
 
     @property
     def record_keys(self) -> list[str]:
@@ -300,8 +301,10 @@ def person_profile(store: GraphStore, key: str) -> Profile | None:
                    probability=r["probability"], method=r["method"], evidence=r["evidence"])
         records.append(rec)
     p = person.props
-    return _profile(store, key, "person", str(p.get("display_name") or key), p.get("dob"),
-                    p.get("sex"), records)
+    profile = _profile(store, key, "person", str(p.get("display_name") or key), p.get("dob"),
+                       p.get("sex"), records)
+    profile.name_evidence = str(p.get("display_name_evidence") or "")
+    return profile
 
 
 def record_profile(store: GraphStore, key: str) -> Profile | None:

@@ -671,3 +671,43 @@ def _people_by_groups(store) -> list[list[str]]:
     for record, row in sorted(_assignments(store).items()):
         groups[row["person"]].append(record)
     return list(groups.values())
+# -- display names (issue 10, item 15) --------------------------------------------------------
+
+def test_display_name_comes_from_the_most_trusted_records_case_insensitively():
+    from mashgraph.ingest.resolve.display import NameVote, pick_display_name
+
+    # Police's capitals lose to the same name as children's social care writes it.
+    choice = pick_display_name([NameVote("Simon PORTER", "police", "2025-01-02", "Police"),
+                                NameVote("simon porter", "housing", "2025-02-01", "Housing"),
+                                NameVote("Simon Porter", "childrens_social_care", "2024-05-01", "CSC"),
+                                NameVote("Si Porter", "health", "2023-01-01", "Health")])
+    assert choice.name == "Simon Porter"   # 1 + 2 + 4 = 7 beats health's 5 for 'Si Porter'
+    assert "the name on 3 of 4 records" in choice.evidence and "next 'Si Porter' with trust 5" in choice.evidence
+    assert "written as CSC writes it" in choice.evidence
+    # A tie on trust goes to the most recently loaded record, not to the alphabet.
+    later = pick_display_name([NameVote("Zoe Able", "police", "2025-03-01"), NameVote("Anna Able", "police", "2024-01-01")])
+    assert later.name == "Zoe Able" and "loaded more recently" in later.evidence
+    # Then to the most trusted single record; the alphabet only when everything is equal.
+    trusted = pick_display_name([NameVote("Zoe Able", "health", "x"), NameVote("Anna Able", "police", "x"),
+                                 NameVote("Anna Able", "police", "x"), NameVote("Anna Able", "police", "x"),
+                                 NameVote("Anna Able", "police", "x"), NameVote("Anna Able", "police", "x")])
+    assert trusted.name == "Zoe Able" and "more trusted record" in trusted.evidence
+    assert pick_display_name([NameVote("", "police")]).name is None
+
+
+def test_resolution_stores_the_display_name_and_its_evidence(resolved):
+    store, _report, _truth, _tmp = resolved
+    rows = store.read("MATCH (p:Person) RETURN p.display_name AS n, p.display_name_evidence AS e").records()
+    assert rows and all(r["e"] and r["e"].startswith("shown as '") for r in rows if r["n"])
+    # No shown name is written in capitals (police: 'Ann SMITH') when a record of the same person
+    # writes the same name properly.
+    from mashgraph.ingest.resolve.display import _well_written
+
+    names = defaultdict(set)
+    for r in store.read("MATCH (p:Person)<-[:RESOLVES_TO]-(r:Record) RETURN p.key AS p, p.display_name AS shown, "
+                        "r.given_name + ' ' + r.family_name AS held").records():
+        names[(r["p"], r["shown"])].add(r["held"])
+    capitals = [(shown, held) for (_p, shown), held in names.items()
+                if not _well_written(shown) and any(h.casefold() == shown.casefold() and _well_written(h) for h in held)]
+    assert capitals == []
+    assert any(not _well_written(h) for held in names.values() for h in held), "the data should hold capitals"

@@ -18,6 +18,7 @@ import pandas as pd
 from ...errors import ConfigError
 from ..private_files import open_private
 from ...graph.analytics import refresh_facts
+from .display import refresh_display_names
 from ...graph.store import GraphStore
 from . import evidence as ev
 from .cluster import ConstrainedClusters, assign_person_keys
@@ -132,6 +133,9 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
     run.step("prepare-write", run.assign_persons, run.save_model)
     run.step("write", run.write)
     run.step("state", run.save_state)
+    # The shown name comes from the most trusted records (display.py), explained on the person
+    # page: for the persons this run wrote (every person in a full run, the touched ones nightly).
+    run.step("names", lambda: refresh_display_names(store, [p["key"] for p in run.persons]))
     # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
     run.step("facts", lambda: refresh_facts(store))
     return run.finish()
