@@ -1,6 +1,6 @@
 """Benchmark entity resolution on public (FEBRL) and synthetic data and score it against the truth.
 
-    python bench/bench_resolve.py --people 20000 --seeds 11 12 13 --update-docs  # docs figures
+    python bench/bench_resolve.py --people 20000 --seeds 20261 20262 20263 --increment-at 100000 --update-docs
     python bench/bench_resolve.py --people 10000 --no-docs   # quick check while tuning
     python bench/bench_resolve.py --seeds --no-docs          # FEBRL 1-3 only
 
@@ -21,6 +21,9 @@ peak memory of this process (sampled) and of the FalkorDB server; then scores:
 - the baseline an agency has today, exact matching on identifiers alone (NHS number,
   UPN, NI number, PNC id, valid values only), its recall and mashgraph's gain;
 - every person holding records of more than one true person, with how they were linked.
+
+``--increment-at PEOPLE`` also resolves PEOPLE synthetic people in full and then times a
+nightly incremental run of 1% new records on them (``run_increment``).
 
 Every data set also gets what a hub sees (``hub_scores``): precision and recall of the
 automatic links, recall of automatic links plus the review band, and the band's size.
@@ -284,7 +287,7 @@ def run_synthetic(args: argparse.Namespace, seed: int) -> dict:
     ours.update(hub_scores(truth, predicted, review))
     base = score(truth, identifier_baseline(records))
     result = {
-        "data": f"synthetic seed {seed}", "people": args.people, "seed": seed,
+        "data": f"synthetic {args.people:,} people, seed {seed}", "people": args.people, "seed": seed,
         "records": report.records, "records_in_truth": len(truth),
         "truth_records_not_in_store": len(missing),
         "persons": report.persons, "resolve_s": round(elapsed, 1), "timings": report.timings,
@@ -305,6 +308,79 @@ def run_synthetic(args: argparse.Namespace, seed: int) -> dict:
         model = json.loads(Path(report.model_path).read_text())
         print(f"default model updated: {save_default_model(model, report.records)}")
     return result
+
+
+def run_increment(people: int, seed: int, share: float, work: Path) -> dict:
+    """Time an incremental run of ``share`` new records on a population resolved in full.
+
+    The state the full run saved forgets a random ``share`` of the records, so the
+    incremental run finds them new: it reads, scores (saved model), clusters and
+    writes them, then refreshes the facts, as after a nightly load of that many
+    records. Its persons are compared with the full run's.
+    """
+    import random
+
+    import pandas as pd
+
+    from mashgraph.graph import open_store
+    from mashgraph.ingest.resolve import ResolveSettings, export_assignments, resolve_records
+    from mashgraph.ingest.resolve.state import STATE_TABLE
+    from mashgraph.settings import load_settings
+
+    settings = ResolveSettings(model_dir=str(work / "resolve-models"))
+    state_path = work / "resolve-models" / STATE_TABLE
+    table = pd.read_parquet(state_path)
+    keys = table["unique_id"].tolist()
+    held = set(random.Random(seed).sample(keys, round(len(keys) * share)))
+    table[~table["unique_id"].isin(held)].to_parquet(state_path, index=False)
+    with open_store(str(work / "graph"), load_settings(environ={})) as store:
+        stop, peak = threading.Event(), {}
+        sampler = threading.Thread(target=_peak_rss_sampler, args=(os.getpid(), stop, peak), daemon=True)
+        load_before = os.getloadavg()[0]
+        sampler.start()
+        t = time.perf_counter()
+        report = resolve_records(store, settings, incremental=True)
+        elapsed = time.perf_counter() - t
+        stop.set()
+        sampler.join()
+        export_assignments(store, work / "assignments-increment.csv")
+    print("\n".join(report.lines()))
+    full = _same_person_pairs(work / "assignments.csv")
+    inc = _same_person_pairs(work / "assignments-increment.csv")
+    result = {"people": people, "seed": seed, "records": report.records, "new_records": len(held),
+              "fresh_records": report.fresh_records, "mode": report.mode, "resolve_s": round(elapsed, 1),
+              "timings": report.timings, "peak_rss_mib": round(peak.get("peak", 0) / 2**20),
+              "scored_pairs": report.scored_pairs, "agreement": len(full & inc) / len(full | inc),
+              "differences": sorted(full ^ inc)[:50], "load_before": round(load_before, 1),
+              "load_after": round(os.getloadavg()[0], 1)}
+    print(f"1% increment: {result['resolve_s']} s; agreement with the full run {result['agreement']:.5f}")
+    return result
+
+
+def _same_person_pairs(path: Path) -> set[tuple[str, str]]:
+    groups: dict[str, list[str]] = defaultdict(list)
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            groups[row["person_key"]].append(row["record_key"])
+    return {(a, b) for g in groups.values() for i, a in enumerate(sorted(g)) for b in sorted(g)[i + 1:]}
+
+
+def _increment_lines(r: dict) -> list[str]:
+    t = r["timings"]
+    return [
+        "### Nightly increment", "",
+        f"{r['people']:,} synthetic people (seed {r['seed']}), {r['records']:,} records, resolved in "
+        f"full above; then the saved state forgets {r['new_records']:,} random records (1%), so "
+        f"`resolve_records(..., incremental=True)` finds them new ({r['mode']}). It took "
+        f"**{r['resolve_s']} s** (read {t.get('read')} s, identifiers {t.get('exact')} s, scoring "
+        f"with the saved model {t.get('model')} s, clustering {t.get('cluster')} s, persons "
+        f"{t.get('prepare-write')} s, graph writes {t.get('write')} s, state {t.get('state')} s, "
+        f"facts refresh {t.get('facts')} s); peak memory {r['peak_rss_mib']} MiB; "
+        f"{r['scored_pairs']:,} pairs scored. Its persons agree with the full run's on "
+        f"{r['agreement']:.5f} of same-person record pairs"
+        + (f" ({len(r['differences'])} pairs differ)." if r["differences"] else " (no pair differs).")
+        + f" 1-minute load average {r['load_before']} before, {r['load_after']} after.", "",
+    ]
 
 
 def run_febrl(number: int, out_dir: Path) -> dict:
@@ -358,7 +434,7 @@ def _synthetic_lines(r: dict) -> list[str]:
     m, b = r["mashgraph"], r["baseline"]
     t = r["timings"]
     lines = [
-        f"### Synthetic, seed {r['seed']}", "",
+        f"### Synthetic, {r['people']:,} people, seed {r['seed']}", "",
         f"{r['people']:,} people, {r['records']:,} agency records, generated by "
         f"`mashgraph.ingest.synth.generate` and ingested with `run_job` beforehand "
         f"({r['ingest_s']} s), not counted below. "
@@ -416,7 +492,7 @@ def _hub_table(results: list[dict]) -> list[str]:
     return lines
 
 
-def update_docs(results: list[dict], command: str) -> None:
+def update_docs(results: list[dict], increments: list[dict], command: str) -> None:
     febrl = [r for r in results if r["data"].startswith("FEBRL")]
     synthetic = [r for r in results if not r["data"].startswith("FEBRL")]
     cores = os.cpu_count()
@@ -439,12 +515,14 @@ def update_docs(results: list[dict], command: str) -> None:
             "FEBRL 4 is held back for an independent check and never loaded.", "",
         ]
         for r in febrl:
-            lines += [f"- {r['data']}: {r['ingest']}; model: {r['model_source']}; "
+            lines += [f"- {r['data']}: ingestion {r['ingest']}; model: {r['model_source']}; "
                       f"{r['refused_links']:,} links refused by guards; {r['cli_s']} s for the "
                       "four commands."]
         lines.append("")
     for r in synthetic:
         lines += _synthetic_lines(r)
+    for r in increments:
+        lines += _increment_lines(r)
     replace_section(SECTION, "\n".join(lines), DOCS)
     print(f"updated {DOCS.relative_to(ROOT)} ({SECTION})")
 
@@ -456,6 +534,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="synthetic populations to resolve (none: FEBRL only)")
     parser.add_argument("--febrl", type=int, nargs="*", default=[1, 2, 3], choices=[1, 2, 3],
                         help="FEBRL data sets to resolve (4 is held back; none: skip FEBRL)")
+    parser.add_argument("--increment-at", type=int, default=None, metavar="PEOPLE",
+                        help="also resolve PEOPLE synthetic people (seed --increment-seed) in full, "
+                             "then time a 1%% incremental run on them")
+    parser.add_argument("--increment-seed", type=int, default=7)
     parser.add_argument("--work", default=None,
                         help="cache dir (default data/bench/people-N-seed-S); reused when present")
     parser.add_argument("--threshold", type=float, default=0.99)
@@ -471,12 +553,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--work holds one synthetic population: give one seed with it")
     results = [run_febrl(n, ROOT / "bench" / "out") for n in args.febrl]
     results += [run_synthetic(args, seed) for seed in args.seeds]
+    increments = []
+    if args.increment_at:
+        big = argparse.Namespace(**{**vars(args), "people": args.increment_at, "work": None})
+        results.append(run_synthetic(big, args.increment_seed))
+        work = ROOT / "data" / "bench" / f"people-{args.increment_at}-seed-{args.increment_seed}"
+        increments.append(run_increment(args.increment_at, args.increment_seed, 0.01, work))
     print("\n" + "\n".join(_hub_table(results)))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        Path(args.json).write_text(json.dumps({"results": results, "increments": increments},
+                                              indent=1, default=str))
     if args.docs if args.docs is not None else args.people >= 100_000:
         argv_text = " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-        update_docs(results, f"python bench/bench_resolve.py {argv_text}".strip())
+        update_docs(results, increments, f"python bench/bench_resolve.py {argv_text}".strip())
     return 0
 
 

@@ -110,5 +110,6 @@ def resolve_with_cli(people_csv: Path, work: Path) -> dict[str, Any]:
     with export.open(newline="") as fh:
         predicted = {row["record_key"]: row["person_key"] for row in csv.DictReader(fh)}
     review = json.loads(_mashgraph(db, "resolve", "review", "--limit", "100000000", "--json"))
-    return {"ingest": ingest_out.strip(), "report": report, "predicted": predicted,
+    # The first line is the source's summary; the second repeats it for the whole job.
+    return {"ingest": ingest_out.strip().splitlines()[0], "report": report, "predicted": predicted,
             "review": review}
