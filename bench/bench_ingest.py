@@ -57,12 +57,22 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_NAIVE = 20.0
 TARGET_FLOOR = 0.5
 NAIVE_MAX_SECONDS = 3600.0
+# The Neo4j server of a benchmark run (tests/servers.py): heap and page cache for a 2-core, 24 GiB machine
+# shared with other work, enough to hold the 100,000-people graph (~1.6 M elements) in the page cache.
+NEO4J_HEAP_MB = 4096
+NEO4J_PAGECACHE_MB = 2048
+SERVER_NAME = {"embedded": "redis-server", "neo4j": "Neo4j JVM"}
 
 
 # -- helpers used by the child processes ----------------------------------------
 
+def _server_pid(store) -> int | None:
+    """The store's server process on this machine: the embedded redis-server, or the Neo4j JVM the parent started."""
+    return store.server_pid or int(os.environ.get("BENCH_NEO4J_PID", "0")) or None
+
+
 def _server_peak_mib(store) -> float:
-    pid = store.server_pid
+    pid = _server_pid(store)
     if not pid:  # no server process on this machine to measure
         return 0.0
     try:
@@ -76,11 +86,11 @@ def _server_peak_mib(store) -> float:
 
 
 def _server_cpu_s(store) -> float:
-    """CPU seconds (user + system) the store's redis-server has used so far."""
+    """CPU seconds (user + system) the store's server has used so far."""
     import psutil
 
     try:
-        times = psutil.Process(store.server_pid or -1).cpu_times()
+        times = psutil.Process(_server_pid(store) or -1).cpu_times()
     except (psutil.Error, ValueError):
         return float("nan")
     return times.user + times.system
@@ -91,12 +101,17 @@ def _self_peak_mib() -> float:
 
 
 def _open(db: Path):
+    """A fresh store with the whole schema: embedded in ``db``, or the fresh Neo4j server the parent started."""
     from mashgraph.graph import open_store
     from mashgraph.settings import load_settings
 
-    if db.exists():
-        shutil.rmtree(db)
-    store = open_store(str(db), load_settings(environ={}))
+    if os.environ.get("BENCH_NEO4J_URI"):
+        store = open_store(os.environ["BENCH_NEO4J_URI"], load_settings(
+            environ={}, neo4j_user="neo4j", neo4j_password=os.environ["BENCH_NEO4J_PASSWORD"]))
+    else:
+        if db.exists():
+            shutil.rmtree(db)
+        store = open_store(str(db), load_settings(environ={}))
     store.ensure_schema()
     return store
 
@@ -209,7 +224,7 @@ def _floor_rel_cypher(la: str, t: str, lb: str, dates: tuple[str, ...]) -> str:
 
 def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
     """One query per source row: the row's MERGE statements chained into one statement."""
-    from mashgraph.ingest.jobs import _expand, _rules_for_header, load_job, SourceReport
+    from mashgraph.ingest.jobs import _rules_for_header, load_job, SourceReport
     from mashgraph.ingest.load import LoadPlan
     from mashgraph.ingest.mapping import load_mapping
     from mashgraph.ingest.readers import open_extract
@@ -220,7 +235,7 @@ def child_naive(data: Path, db: Path, max_seconds: float) -> dict:
     for src in job.sources:
         mapping = load_mapping(src.mapping)
         plan = LoadPlan(mapping)
-        for f in _expand(src.files):
+        for f in src.files:  # load_job expands the globs
             path = Path(f)
             with open_extract(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter,
                               sheet=mapping.sheet) as ex:
@@ -290,12 +305,29 @@ def ensure_data(people: int, seed: int, out: Path) -> Path:
     return data
 
 
-def run_child(kind: str, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
-                          cwd=ROOT)
+def run_child(kind: str, *args: str, store: str = "embedded", out: Path | None = None) -> dict:
+    """One load in its own process; on Neo4j into a fresh server started for it (its start-up time kept)."""
+    env, server = dict(os.environ), None
+    if store == "neo4j":
+        sys.path.insert(0, str(ROOT / "tests"))
+        from servers import Neo4jServer
+
+        server = Neo4jServer(out / f"neo4j-{kind}", heap_mb=NEO4J_HEAP_MB, pagecache_mb=NEO4J_PAGECACHE_MB).start()
+        env.update(BENCH_NEO4J_URI=server.uri, BENCH_NEO4J_PASSWORD=server.password,
+                   BENCH_NEO4J_PID=str(server.proc.pid))
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
+                              cwd=ROOT, env=env)
+    finally:
+        if server is not None:
+            server.stop()
+            shutil.rmtree(server.directory, ignore_errors=True)
     if proc.returncode != 0:
-        raise SystemExit(f"{kind} run failed:\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{kind} run on {store} failed:\n{proc.stdout}\n{proc.stderr}")
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    if server is not None:
+        figures["server_start_s"] = server.start_seconds
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--naive-max-seconds", type=float, default=NAIVE_MAX_SECONDS,
                         help="time a 2,000-row sample and extrapolate when the full naive run would take longer")
+    parser.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
+                        help="engine: embedded FalkorDB, Neo4j 5 (a fresh server per load, tools/neo4j-harness), or both")
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md '## Ingestion'")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("child_args", nargs="*", help=argparse.SUPPRESS)
@@ -319,18 +353,39 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     data = ensure_data(args.people, args.seed, args.out)
+    stores = ["embedded", "neo4j"] if args.store == "both" else [args.store]
+    lines, ok = [], True
+    for store in stores:
+        store_lines, store_ok = bench_store(store, data, args)
+        lines += store_lines
+        ok = ok and store_ok
+    print("\n".join(lines))
+    if args.write_docs:
+        write_docs(lines, args)
+    return 0 if ok else 1
+
+
+def bench_store(store: str, data: Path, args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The three loads on one engine; the lines for the docs and whether both targets were met."""
     load_start = os.getloadavg()
     dump = args.out / "ingest-graph-dump.jsonl"
-    print("loading with mashgraph ...", flush=True)
-    m = run_child("mashgraph", str(data), str(args.out / "ingest-db-mashgraph"), str(dump))
-    print("loading with the engine floor (UNWIND ... CREATE) ...", flush=True)
-    f = run_child("floor", str(dump), str(args.out / "ingest-db-floor"))
-    print("loading with the naive row-at-a-time MERGE loop ...", flush=True)
-    n = run_child("naive", str(data), str(args.out / "ingest-db-naive"))
+    print(f"[{store}] loading with mashgraph ...", flush=True)
+    m = run_child("mashgraph", str(data), str(args.out / "ingest-db-mashgraph"), str(dump), store=store, out=args.out)
+    print(f"[{store}] loading with the engine floor (UNWIND ... CREATE) ...", flush=True)
+    f = run_child("floor", str(dump), str(args.out / "ingest-db-floor"), store=store, out=args.out)
+    print(f"[{store}] loading with the naive row-at-a-time MERGE loop ...", flush=True)
+    n = run_child("naive", str(data), str(args.out / "ingest-db-naive"), store=store, out=args.out)
     for db in ("ingest-db-mashgraph", "ingest-db-floor", "ingest-db-naive"):
         shutil.rmtree(args.out / db, ignore_errors=True)
     dump.unlink(missing_ok=True)
+    lines = figure_lines(store, m, f, n, args, load_start)
+    vs_naive = (m["rows"] / m["seconds"]) / (n["rows"] / n["seconds"])
+    vs_floor = ((m["nodes"] + m["rels"]) / m["seconds"]) / ((f["nodes"] + f["rels"]) / f["seconds"])
+    return lines, vs_naive >= TARGET_NAIVE and vs_floor >= TARGET_FLOOR
 
+
+def figure_lines(store: str, m: dict, f: dict, n: dict, args: argparse.Namespace, load_start) -> list[str]:
+    server = SERVER_NAME[store]
     m_rows_s = m["rows"] / m["seconds"]
     elements = m["nodes"] + m["rels"]
     m_el_s = elements / m["seconds"]
@@ -341,45 +396,49 @@ def main(argv: list[str] | None = None) -> int:
     vs_floor = m_el_s / f_el_s
     load = os.getloadavg()
     lines = [
-        f"data: {args.people:,} people requested (seed {args.seed}): {m['rows']:,} source rows in 10 extracts "
-        f"-> {m['nodes']:,} nodes + {m['rels']:,} relationships = {elements:,} graph elements",
+        f"**{store}**: data: {args.people:,} people requested (seed {args.seed}): {m['rows']:,} source rows in "
+        f"10 extracts -> {m['nodes']:,} nodes + {m['rels']:,} relationships = {elements:,} graph elements",
         f"mashgraph: {m['seconds']:.1f} s, {m_rows_s:,.0f} source rows/s, {m_el_s:,.0f} graph elements/s "
         f"(loaded {m['loaded']:,}, quarantined {m['quarantined']:,}; of the time, {m['refresh_s']:.1f} s refreshing "
         f"the derived facts at the end); CPU: Python {m['python_cpu_s']:.1f} s, "
-        f"redis-server {m['server_cpu_s']:.1f} s; peak memory: Python "
-        f"{m['python_peak_mib']:,.0f} MiB, redis-server {m['server_peak_mib']:,.0f} MiB",
+        f"{server} {m['server_cpu_s']:.1f} s; peak memory: Python "
+        f"{m['python_peak_mib']:,.0f} MiB, {server} {m['server_peak_mib']:,.0f} MiB",
         f"naive (one MERGE query per row): {n_rows_s:,.0f} rows/s"
         + (f", sampled {n['rows']:,} of {n['total_rows']:,} rows in {n['seconds']:.1f} s, full run extrapolated "
            f"to {naive_full_s / 3600:.1f} h" if n["sampled"] else f", {n['seconds']:.1f} s for all {n['rows']:,} rows")
-        + f"; CPU: Python {n['python_cpu_s']:.1f} s, redis-server {n['server_cpu_s']:.1f} s"
-        + f"; peak memory: Python {n['python_peak_mib']:,.0f} MiB, redis-server {n['server_peak_mib']:,.0f} MiB",
+        + f"; CPU: Python {n['python_cpu_s']:.1f} s, {server} {n['server_cpu_s']:.1f} s"
+        + f"; peak memory: Python {n['python_peak_mib']:,.0f} MiB, {server} {n['server_peak_mib']:,.0f} MiB",
         f"floor (UNWIND ... CREATE of the same {f['nodes']:,} nodes + {f['rels']:,} relationships): "
         f"{f['seconds']:.1f} s, {f_el_s:,.0f} graph elements/s; CPU: Python {f['python_cpu_s']:.1f} s, "
-        f"redis-server {f['server_cpu_s']:.1f} s; peak memory: Python {f['python_peak_mib']:,.0f} MiB, "
-        f"redis-server {f['server_peak_mib']:,.0f} MiB",
+        f"{server} {f['server_cpu_s']:.1f} s; peak memory: Python {f['python_peak_mib']:,.0f} MiB, "
+        f"{server} {f['server_peak_mib']:,.0f} MiB",
         f"mashgraph / naive = {vs_naive:.1f}x (target >= {TARGET_NAIVE:.0f}x): "
         f"{'ok' if vs_naive >= TARGET_NAIVE else 'MISSED'}",
         f"mashgraph / floor = {vs_floor:.2f}x (target >= {TARGET_FLOOR}x): {'ok' if vs_floor >= TARGET_FLOOR else 'MISSED'}",
-        f"machine: {os.cpu_count()} cores, load average (1/5/15 min) at the start {load_start[0]:.1f} / "
-        f"{load_start[1]:.1f} / {load_start[2]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-        "(other work may have run concurrently)",
     ]
+    if store == "neo4j":
+        starts = ", ".join(f"{x['server_start_s']:.1f} s" for x in (m, f, n))
+        lines.append(f"Neo4j server start-up (launcher start to Bolt ready, a fresh server per load; heap "
+                     f"{NEO4J_HEAP_MB} MiB, page cache {NEO4J_PAGECACHE_MB} MiB): {starts}")
+    lines.append(f"machine: {os.cpu_count()} cores, load average (1/5/15 min) at the start {load_start[0]:.1f} / "
+                 f"{load_start[1]:.1f} / {load_start[2]:.1f}, at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+                 "(other work may have run concurrently)")
     if (f["nodes"], f["rels"]) != (m["nodes"], m["rels"]):
         lines.append(f"WARNING: the floor graph differs in size: {f['nodes']:,} nodes, {f['rels']:,} relationships")
     if not n["sampled"] and n["rels"] != m["rels"]:
         lines.append(f"WARNING: the naive graph differs in size: {n['nodes']:,} nodes, {n['rels']:,} relationships")
-    print("\n".join(lines))
-    if args.write_docs:
-        write_docs(lines, args)
-    return 0 if vs_naive >= TARGET_NAIVE and vs_floor >= TARGET_FLOOR else 1
+    return lines
 
 
 def write_docs(lines: list[str], args: argparse.Namespace) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     command = "python bench/bench_ingest.py" + (f" --people {args.people}" if args.people != 100_000 else "") \
-        + (f" --seed {args.seed}" if args.seed != 7 else "") + " --write-docs"
+        + (f" --seed {args.seed}" if args.seed != 7 else "") + (f" --store {args.store}" if args.store != "embedded" else "") \
+        + (f" --naive-max-seconds {args.naive_max_seconds:g}" if args.naive_max_seconds != NAIVE_MAX_SECONDS else "") \
+        + " --write-docs"
     body = (f"\nCommand: `{command}` ({time.strftime('%Y-%m-%d')}). Each load runs in its own process into a fresh "
-            "embedded FalkorDB; see the docstring of `bench/bench_ingest.py` for what each line measures.\n\n"
+            "store (embedded FalkorDB, or a fresh Neo4j 5.26 server); see the docstring of `bench/bench_ingest.py` "
+            "for what each line measures.\n\n"
             + "\n".join(f"- {line}" for line in lines) + "\n\n")
     replace_section("## Ingestion", body, path)
     print(f"wrote {path}")

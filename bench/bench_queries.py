@@ -1,4 +1,4 @@
-"""Time every saved query on a large synthetic graph in embedded FalkorDB.
+"""Time every saved query on a large synthetic graph in embedded FalkorDB, Neo4j 5 or both.
 
 Steps (each reused when ``--reuse`` finds its output): generate ``--people``
 synthetic people (``mashgraph.ingest.synth.generate``), ingest them
@@ -12,6 +12,11 @@ median, fastest and slowest run.
 
 ``--write-docs`` replaces the ``## Saved queries`` section of
 ``docs/benchmarks.md`` with the table and the command.
+
+``--store neo4j`` (or ``both``) does the same on a fresh Neo4j 5.26 server started
+from ``tools/neo4j-harness`` (``tests/servers.py``) and stopped at the end: the same
+synthetic set, ingested and resolved there (``--reuse`` reuses only the data).
+With ``both`` the two engines run one after the other in one run.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from mashgraph.settings import load_settings  # noqa: E402
 from benchdocs import replace_section  # noqa: E402
 
 LIMIT_SECONDS = 1.0
+NEO4J_HEAP_MB = 4096  # as bench/bench_ingest.py: a 2-core, 24 GiB machine shared with other work
+NEO4J_PAGECACHE_MB = 2048
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Saved queries"
 
@@ -50,8 +57,8 @@ def build(args: argparse.Namespace, store: Any) -> dict[str, Any]:
     """Generate, ingest and link the data unless ``--reuse`` finds it done; returns timings."""
     out = Path(args.dir) / "synth"
     facts: dict[str, Any] = {}
-    marker = Path(args.dir) / "graph.done"
-    if args.reuse and marker.exists():
+    marker = Path(args.dir) / args.marker
+    if args.reuse_graph and marker.exists():
         facts["link"] = marker.read_text().strip()
         # A graph built before graph/analytics.py existed lacks the derived facts; refreshing is idempotent.
         from mashgraph.graph.analytics import refresh_facts
@@ -107,13 +114,14 @@ def sample_params(store: Any, library: dict[str, SavedQuery]) -> dict[str, Any]:
 
 
 def _server_cpu(store: Any) -> Any:
-    """A function giving the embedded server's CPU seconds so far (None where there is no local server)."""
-    if not store.server_pid:
+    """A function giving the server's CPU seconds so far (None where there is no local server)."""
+    pid = store.server_pid or getattr(store, "bench_server_pid", None)
+    if not pid:
         return lambda: None
     try:
         import psutil
 
-        proc = psutil.Process(store.server_pid)
+        proc = psutil.Process(pid)
     except Exception:
         return lambda: None
 
@@ -178,45 +186,94 @@ def main(argv: list[str] | None = None) -> int:
                         help="identity: entity resolution, or ground truth (default: resolution if installed)")
     parser.add_argument("--reuse", action="store_true", help="reuse data and graph from an earlier run in --dir")
     parser.add_argument("--only", nargs="*", help="time only these slugs")
+    parser.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
+                        help="engine: embedded FalkorDB, a fresh Neo4j 5 server (tools/neo4j-harness), or both")
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
 
     Path(args.dir).mkdir(parents=True, exist_ok=True)
+    stores = ["embedded", "neo4j"] if args.store == "both" else [args.store]
+    texts, ok = [], True
+    for kind in stores:
+        text, kind_ok = bench_store(kind, args, argv)
+        texts.append(text)
+        ok = ok and kind_ok
+    text = "\n\n".join(texts)
+    print(text)
+    if args.write_docs:
+        write_docs(text)
+        print(f"\nwritten to {DOCS}")
+    return 0 if ok else 1
+
+
+def _open_bench_store(kind: str, args: argparse.Namespace, stack: Any) -> tuple[Any, dict[str, Any]]:
+    """The store to time: the embedded one in ``--dir``, or a fresh Neo4j server (its start-up time and pid)."""
     settings = load_settings(environ={}, start_timeout_s=600)
+    if kind == "embedded":
+        return stack.enter_context(open_store(str(Path(args.dir) / "graph"), settings)), {}
+    sys.path.insert(0, str(ROOT / "tests"))
+    from servers import Neo4jServer, neo4j_settings
+
+    server = stack.enter_context(Neo4jServer(Path(args.dir) / "neo4j", heap_mb=NEO4J_HEAP_MB,
+                                             pagecache_mb=NEO4J_PAGECACHE_MB))
+    stack.callback(lambda: __import__("shutil").rmtree(server.directory, ignore_errors=True))
+    store = stack.enter_context(open_store(server.uri, neo4j_settings(server, start_timeout_s=600)))
+    store.bench_server_pid = server.proc.pid
+    return store, {"server_start_s": server.start_seconds}
+
+
+def _server_memory_mib(pid: int | None) -> str:
+    if not pid:
+        return "-"
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return f"{int(line.split()[1]) / 1024:,.0f} MiB"
+    return "-"
+
+
+def bench_store(kind: str, args: argparse.Namespace, argv: list[str] | None) -> tuple[str, bool]:
+    from contextlib import ExitStack
+
     library = load_library()
-    with open_store(str(Path(args.dir) / "graph"), settings) as store:
-        facts = build(args, store)
+    with ExitStack() as stack:
+        store, server_facts = _open_bench_store(kind, args, stack)
+        # The data is reused on both engines; a graph only in the embedded store (Neo4j starts fresh).
+        build_args = argparse.Namespace(**{**vars(args), "reuse_graph": args.reuse and kind == "embedded",
+                                           "marker": "graph.done" if kind == "embedded" else f"{kind}-graph.done"})
+        facts = {**build(build_args, store), **server_facts}
         labels = {r["label"]: r["n"] for r in store.read(COUNT_LABELS_CYPHER).records()}
         rels = store.read(COUNT_RELS_CYPHER).value()
         samples = sample_params(store, library)
         slugs = args.only or list(library)
         rows = [time_query(store, library[slug], samples, args.runs) for slug in slugs]
+        memory = _server_memory_mib(store.server_pid or getattr(store, "bench_server_pid", None))
 
     size = ", ".join(f"{label} {n:,}" for label, n in sorted(labels.items()))
     build_line = ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in facts.items() if k.endswith("_s"))
     cmd = "python bench/bench_queries.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    engine = {"embedded": "embedded FalkorDB", "neo4j": f"Neo4j 5.26 Community (heap {NEO4J_HEAP_MB} MiB, "
+              f"page cache {NEO4J_PAGECACHE_MB} MiB)"}[kind]
+    server = {"embedded": "redis-server", "neo4j": "Neo4j JVM"}[kind]
     text = "\n".join([
-        f"Command: `{cmd.strip()}` (embedded FalkorDB, Python {platform.python_version()}, "
+        f"### {engine}",
+        "",
+        f"Command: `{cmd.strip()}` ({engine}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores).",
         "",
         f"Graph: {args.people:,} synthetic people (seed {args.seed}); nodes: {size}; {rels:,} relationships. "
         f"Identity: {'entity resolution (resolve_records)' if facts.get('link') == 'resolve' else 'ground truth (tests/truth_links.py), not entity resolution'}."
-        + (f" Build: {build_line}." if build_line else ""),
+        + (f" Build: {build_line}." if build_line else "") + f" Peak memory of the {server}: {memory}.",
         "",
         f"Each query ran once to warm up (\"first run\"), then {args.runs} times; times are wall-clock "
         "through `run_saved_query` (read-only, default parameters, row cap 10,000); server CPU is the "
-        "redis-server's user+system CPU time for the run (psutil), which other load on the machine "
+        f"{server}'s user+system CPU time for the run (psutil), which other load on the machine "
         f"inflates less than wall-clock time (load average at the end: {os.getloadavg()[0]:.1f}). "
         f"Required parameters: person = `{samples['person']}` (a person known to the most agencies), "
         f"to_person = `{samples['to_person']}` (in the farthest ring within 3 hops of them).",
         "",
         table(rows, args.runs),
     ])
-    print(text)
-    if args.write_docs:
-        write_docs(text)
-        print(f"\nwritten to {DOCS}")
-    return 0 if all("error" not in r and r["median"] < LIMIT_SECONDS for r in rows) else 1
+    return text, all("error" not in r and r["median"] < LIMIT_SECONDS for r in rows)
 
 
 if __name__ == "__main__":
