@@ -322,6 +322,17 @@ def differences(a, b):
             out += [f"saved query {slug}: rows differ" for slug in x if x[slug] != y.get(slug)]
         elif field == "web":
             out += [f"web {name}: differs" for name in x if x[name] != y.get(name)]
+        elif field == "assignment" and x != y:
+            apart = _partition(x) ^ _partition(y)
+            out.append(f"assignment: {sum(x[k] != y.get(k) for k in x):,} of {len(x):,} records have another "
+                       f"person key; {len(apart):,} persons are not the same set of records on both")
         elif x != y:
             out.append(f"{field}: differs")
     return out
+
+
+def _partition(assignment):
+    persons = {}
+    for record, person in assignment.items():
+        persons.setdefault(person, set()).add(record)
+    return {frozenset(records) for records in persons.values()}
