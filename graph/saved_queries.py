@@ -565,7 +565,12 @@ ORDER BY agencies DESC, person
   `ORDER BY` that makes the order deterministic (a key last).
 - FalkorDB 4.22 compares two dates wrongly when they are more than about 68
   years apart (`date('2024-01-01') > date('1900-01-01')` is false): keep date
-  defaults recent (we use `2000-01-01` for "since the beginning").
+  defaults recent (we use `2000-01-01` for "since the beginning"). Stored
+  dates suffer too: `date('1937-11-18') > date('2024-01-10') - duration({years: 18})`
+  is true, so a man of 86 passed for a child. Every age check therefore also
+  compares years: a child is `x.dob > d - duration({years: 18}) AND x.dob.year > d.year - 80`,
+  an adult `(x.dob <= d - duration({years: 18}) OR x.dob.year <= d.year - 80)`
+  (a test fails on an age check without it).
 - FalkorDB reads `a + b IN s` as `a + (b IN s)`: compute the value first
   (`[e IN xs | e.a + ': ' + e.b] AS labels`) or parenthesise `(a + b) IN s`.
 - Then regenerate this page:

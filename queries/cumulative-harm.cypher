@@ -21,7 +21,7 @@ WITH p, collect(DISTINCT r) AS lows
 WHERE size(lows) >= $min_referrals
 MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)
 WITH DISTINCT p, lows, x, coalesce(x.date, x.start) AS d
-WHERE d >= date($since) AND d <= date($until) AND p.dob > d - duration({years: 18})
+WHERE d >= date($since) AND d <= date($until) AND p.dob > d - duration({years: 18}) AND p.dob.year > d.year - 80
 WITH p, lows, x, d, [(x)-[:RAISES]->(c:Concern) WHERE c.key IN ['16A', '18C', '19C'] | c.key] AS harm
 WHERE x.rag = 'RED' OR size(harm) > 0
 WITH p, x, d, harm, [r IN lows WHERE r.date < d AND r.date >= d - duration({months: $window_months})] AS before

@@ -30,7 +30,7 @@ MATCH (c)<-[:RESOLVES_TO]-(cr:Record)-[:MEMBER_OF]->(h:Household), (cr)-[:HELD_B
 WITH DISTINCT x, d, c, h
 MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT]->(addr:Address)<-[l:LIVES_AT]-(mr:Record)-[:RESOLVES_TO]->(m:Person),
       (mr)-[:HELD_BY]->(ag:Agency)
-WHERE m.sex = 'M' AND m.dob <= d - duration({years: 18}) AND ag.kind IN ['police', 'housing', 'health']
+WHERE m.sex = 'M' AND (m.dob <= d - duration({years: 18}) OR m.dob.year <= d.year - 80) AND ag.kind IN ['police', 'housing', 'health']
   AND (l.to IS NULL OR l.to >= d - duration({months: $window_months}))
   AND (l.from IS NULL OR l.from <= d)
   AND NOT (m)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h)

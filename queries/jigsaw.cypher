@@ -18,7 +18,7 @@
 // tags: [patterns, children, weekly]
 // returns: table
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(front:Agency {kind: 'childrens_social_care'})
-WHERE r.date >= date($since) AND r.date <= date($until) AND p.dob > r.date - duration({years: 18})
+WHERE r.date >= date($since) AND r.date <= date($until) AND p.dob > r.date - duration({years: 18}) AND p.dob.year > r.date.year - 80
 WITH DISTINCT p, r, front
 OPTIONAL MATCH (r)<-[:MADE]-(ma:Agency)
 WITH p, r, front, collect(ma.key) AS makers

@@ -26,9 +26,9 @@ WITH referrals + plans AS escalations
 UNWIND escalations AS x
 MATCH (x)-[:ABOUT|FOR]->(:Record)-[:RESOLVES_TO]->(c:Person)
 WITH DISTINCT x, coalesce(x.date, x.start) AS d, c
-WHERE c.dob > d - duration({years: 18})
+WHERE c.dob > d - duration({years: 18}) AND c.dob.year > d.year - 80
 MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT]->(addr:Address)<-[l:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(m:Person)
-WHERE m <> c AND l.from IS NOT NULL AND m.dob <= d - duration({years: 18})
+WHERE m <> c AND l.from IS NOT NULL AND (m.dob <= d - duration({years: 18}) OR m.dob.year <= d.year - 80)
 WITH x, d, c, addr, m, min(l.from) AS moved_in
 WHERE moved_in <= d AND moved_in >= d - duration({days: $window_days})
 WITH x, d, c, addr, m, moved_in

@@ -22,7 +22,7 @@ WITH c, e, via_household, collect(DISTINCT s2) AS via_address
 WITH c, e, via_household + via_address AS others
 UNWIND others AS s
 WITH DISTINCT c, e, s
-WHERE s <> c AND s.dob > e.start - duration({years: 18}) AND s.dob <= coalesce(e.end, date($until))
+WHERE s <> c AND s.dob > e.start - duration({years: 18}) AND s.dob.year > e.start.year - 80 AND s.dob <= coalesce(e.end, date($until))
   AND NOT (s)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(:Agency {kind: 'childrens_social_care'})
 WITH c, s, e ORDER BY c.key, s.key, e.start DESC, e.key
 WITH c, s, collect({key: e.key, start: e.start, end: e.end, category: e.category})[0] AS plan

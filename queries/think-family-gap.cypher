@@ -16,7 +16,7 @@
 // returns: table
 MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
 WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
-WHERE d >= date($since) AND d <= date($until) AND v.dob <= d - duration({years: 18})
+WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
 WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
@@ -29,7 +29,7 @@ WITH v, k, via_household + [m IN via_address
          AND (m.f2 IS NULL OR m.f2 <= k.d) AND (m.t2 IS NULL OR m.t2 >= k.d) | m.c] AS others
 UNWIND others AS c
 WITH DISTINCT v, k, c
-WHERE c <> v AND c.dob <= k.d AND c.dob > k.d - duration({years: 18})
+WHERE c <> v AND c.dob <= k.d AND c.dob > k.d - duration({years: 18}) AND c.dob.year > k.d.year - 80
 WITH v, k, c,
      [(c)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency)
       WHERE r.date >= k.d - duration({months: $window_months}) AND r.date <= k.d + duration({months: $window_months}) | r.key] AS referrals

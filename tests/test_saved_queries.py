@@ -681,3 +681,43 @@ def test_the_person_page_and_the_saved_queries_agree_on_knows_and_fragmentation(
     # Amy by hand (test_fragmentation_persons): 5 of 12 pairs unknown.
     assert person_profile(graph, "P1").gap.missing == {
         "3A": ["health", "school"], "10A": ["csc", "health"], "16A": ["police"]}
+
+
+# -- ages across the engine's 68-year date limit ---------------------------------------------
+
+AGES_CYPHER = """
+UNWIND [['police', 'police'], ['health', 'health'], ['school', 'education'], ['housing', 'housing'],
+        ['csc', 'childrens_social_care']] AS a
+MERGE (ag:Agency {key: a[0]}) SET ag.kind = a[1]
+WITH count(*) AS agencies
+UNWIND [['OLD', '1937-11-18'], ['KID', '2015-04-02']] AS p
+MERGE (person:Person {key: p[0]}) SET person.display_name = p[0], person.dob = date(p[1])
+MERGE (rec:Record {key: 'csc:' + p[0]}) SET rec.dob = date(p[1])
+MERGE (rec)-[:RESOLVES_TO]->(person)
+WITH rec, p
+UNWIND [['police', '2024-01-10'], ['health', '2024-02-10'], ['school', '2024-03-10'], ['housing', '2024-04-10']] AS c
+MATCH (maker:Agency {key: c[0]}), (csc:Agency {key: 'csc'})
+MERGE (r:Referral {key: p[0] + '-' + c[1]}) SET r.date = date(c[1]), r.outcome = 'nfa'
+MERGE (maker)-[:MADE]->(r) MERGE (r)-[:TO]->(csc) MERGE (r)-[:ABOUT]->(rec)
+"""
+
+
+def test_an_elderly_person_is_never_taken_for_a_child(tmp_path, library):
+    """FalkorDB 4.22 compares dates more than 68 years apart the wrong way round, so
+    'dob > date - 18 years' held for someone born in 1937: jigsaw listed a man of 86 as a
+    child. Every age check now also compares years (see the next test)."""
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        store.ensure_schema()
+        store.write(AGES_CYPHER)
+        assert store.read("RETURN date('1937-11-18') > date('2024-01-10') - duration({years: 18})").value() is True
+        result, _ = run_saved_query(store, library["jigsaw"], {"until": "2024-12-31"})
+        assert [row["person"] for row in result.records()] == ["KID"]
+
+
+def test_every_age_check_in_a_saved_query_also_compares_years():
+    for path in sorted(QUERIES_DIR.glob("*.cypher")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("//") or "duration({years: 18})" not in line:
+                continue
+            assert re.search(r"\.dob\.year (>|<=) .*\.year - 80", line), (
+                f"{path.name}:{number}: an age check needs the year guard against the 68-year limit")
