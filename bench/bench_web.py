@@ -65,6 +65,11 @@ WITH h, count(*) AS members
 RETURN h.key AS key ORDER BY members DESC, key LIMIT $limit
 """
 REVIEW_KEYS_CYPHER = "MATCH (q:ReviewPair) RETURN q.key AS key ORDER BY key LIMIT $limit"
+SAMPLE_ADDRESSES_CYPHER = """
+MATCH (a:Address)<-[:LIVES_AT]-(:Record)
+WITH a, count(*) AS residents
+RETURN a.key AS key ORDER BY residents DESC, key LIMIT $limit
+"""
 
 
 # -- the world ---------------------------------------------------------------------------
@@ -90,6 +95,7 @@ def build_world(args: argparse.Namespace) -> dict[str, Any]:
             "surnames": sorted({r["family"] for r in records if r["family"]})[:200],
             "households": store.read(SAMPLE_HOUSEHOLDS_CYPHER, {"limit": 200}).column("key"),
             "review": store.read(REVIEW_KEYS_CYPHER, {"limit": 200}).column("key"),
+            "addresses": store.read(SAMPLE_ADDRESSES_CYPHER, {"limit": 200}).column("key"),
             "queries": {slug: _query_params(q, samples) for slug, q in library.items()},
             "size": store.read("MATCH (p:Person) RETURN count(p) AS n").value(),
         }
@@ -278,6 +284,10 @@ def page_paths(world: dict[str, Any], n: int, query_samples: int) -> dict[str, l
         "person": [f"/person/{quote(k)}" for k in persons],
         "record": [f"/record/{quote(k)}" for k in records],
         "household": [f"/household/{quote(k)}" for k in households],
+        "address": [f"/address/{quote(k)}" for k in world["addresses"][:n]],
+        "case summary (person)": [f"/summary/person/{quote(k)}" for k in persons],
+        "case summary (household)": [f"/summary/household/{quote(k)}" for k in households],
+        "case summary export (HTML)": [f"/summary-export/person/{quote(k)}.html" for k in persons],
         "network page": [f"/network/person/{quote(k)}" for k in persons],
         "network data (JSON)": [f"/network-data/person/{quote(k)}.json" for k in persons],
         "network export (HTML)": [f"/network-export/person/{quote(k)}.html" for k in persons],

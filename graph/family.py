@@ -47,9 +47,13 @@ ORDER BY person, r.key
 """
 
 # Households that other agencies (or the same one) recorded for any member of this one.
+# Each person is found by key first: in one pattern FalkorDB 4.22 planned a scan (3.3 s for a
+# household of 8 at 100,000 people; 1 to 9 ms this way, the same rows).
 RELATED_HOUSEHOLDS_CYPHER = """
 UNWIND $persons AS pk
-MATCH (p:Person {key: pk})<-[:RESOLVES_TO]-(r:Record)-[m:MEMBER_OF]->(o:Household)
+MATCH (p:Person {key: pk})
+WITH p
+MATCH (p)<-[:RESOLVES_TO]-(r:Record)-[m:MEMBER_OF]->(o:Household)
 WHERE o.key <> $key
 RETURN o.key AS household, collect(DISTINCT r.agency) AS agencies,
        collect(DISTINCT p.key) AS shared, min(m.from) AS since, max(m.to) AS until
