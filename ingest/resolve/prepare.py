@@ -76,7 +76,10 @@ def _current_address(raw: pd.DataFrame) -> pd.DataFrame:
     raw["_open"] = raw["lived_to"].isna()
     raw["_from"] = raw["lived_from"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else (d or ""))
     raw["_has"] = raw["postcode"].notna() | raw["address"].notna() | raw["address_key"].notna()
-    raw = raw.sort_values(["key", "_has", "_open", "_from"], ascending=[True, False, False, False])
+    # The address key breaks ties (a record with two open addresses and no dates), and the sort
+    # is stable: the store returns rows in its own order, which differs between engines.
+    raw = raw.sort_values(["key", "_has", "_open", "_from", "address_key"],
+                          ascending=[True, False, False, False, True], kind="mergesort", na_position="last")
     out = raw.drop_duplicates("key", keep="first").copy()
     out["postcode"] = out["postcode"].where(out["postcode"].notna(), out["record_postcode"])
     out["address"] = out["address"].where(out["address"].notna(), out["record_address"])
