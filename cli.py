@@ -13,7 +13,7 @@ import click
 
 from .demo import demo
 from .errors import MashgraphError
-from .graph.cli import cypher, facts, schema
+from .graph.cli import analytics, cypher, facts, schema
 from .graph.query_cli import query
 from .ingest.cli import ingest
 from .ingest.resolve.cli import resolve
@@ -48,7 +48,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 # In the order `mashgraph --help` lists them.
-for _command in (cypher, schema, facts, synth, query, serve, users, demo, resolve, ingest):
+for _command in (cypher, schema, facts, analytics, synth, query, serve, users, demo, resolve, ingest):
     cli.add_command(_command)
 
 

@@ -60,6 +60,10 @@ class Settings:
     """Who records resolution decisions (``mashgraph resolve decide``); empty = the login name."""
     review_roles: str = "analyst,admin"
     """Roles that may decide in the web identity review (comma-separated: analyst, admin); others may not open it."""
+    linked_risk_refresh: bool = True
+    """Recompute linked risk, communities and brokers (`mashgraph analytics run`) at the end of every ingestion and resolution; off = run it by hand."""
+    risk_weights: str = ""
+    """YAML file overriding the linked-risk weights (docs/analytics.md); empty = the defaults."""
     today: str = ""
     """The date web pages take as today (YYYY-MM-DD) for 'last 12 months' and ages, e.g. to replay a synthetic world; empty = the real date."""
 

@@ -34,6 +34,10 @@ knows the concern about any member; the household page reads it), ``frag_pairs``
 concern about no member.
 
     mashgraph facts refresh          # by hand, e.g. after loading with another tool
+
+The linked-risk scores, communities and brokers (:mod:`mashgraph.graph.risk_facts`)
+are refreshed at the same moments, after these facts, by :func:`refresh_linked_risk`
+(unless the setting ``linked_risk_refresh`` is off).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from typing import Any
 
 from .knowledge import PERSON_SUBJECT, knowledge_body
 
-__all__ = ["refresh_facts", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
+__all__ = ["refresh_facts", "refresh_linked_risk", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
            "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER"]
 
 BATCH_SIZE = 2000
@@ -115,3 +119,11 @@ def refresh_facts(store: Any, batch_size: int = BATCH_SIZE) -> FactsReport:
     report.households = store.write_batches(HOUSEHOLD_FACTS_CYPHER, households, batch_size)
     report.elapsed = time.perf_counter() - t
     return report
+
+
+def refresh_linked_risk(store: Any) -> Any:
+    """Linked risk, communities and brokers of :mod:`mashgraph.graph.risk_facts` (networkx is
+    imported only when this runs); None when the setting ``linked_risk_refresh`` is off."""
+    from .risk_facts import refresh_linked_risk as refresh
+
+    return refresh(store)

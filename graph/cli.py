@@ -11,7 +11,7 @@ from ..settings import Settings
 from .format import FORMATS, format_result
 from .backends import open_store
 
-__all__ = ["cypher", "schema", "facts", "param_pairs", "parse_cli_params"]
+__all__ = ["cypher", "schema", "facts", "analytics", "param_pairs", "parse_cli_params"]
 
 
 def param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -94,3 +94,24 @@ def facts_refresh(settings: Settings) -> None:
         report = refresh_facts(store)
     click.echo(f"facts refreshed: {report.persons:,} persons, {report.households:,} households "
                f"in {report.elapsed:.1f} s")
+
+
+@click.group()
+def analytics() -> None:
+    """Linked risk, communities and brokers, stored on every person (docs/analytics.md)."""
+
+
+@analytics.command("run")
+@click.option("--weights", "weights_file", type=click.Path(dir_okay=False),
+              help="YAML file of weights (default: the setting risk_weights, else the documented defaults).")
+@click.pass_obj
+def analytics_run(settings: Settings, weights_file: str | None) -> None:
+    """Score every person, find communities and brokers, and store them (ingestion and resolution
+    do it themselves unless linked_risk_refresh is off)."""
+    from .linked_risk import load_weights
+    from .risk_facts import run_analytics
+
+    weights = load_weights(weights_file or settings.risk_weights)
+    with open_store(settings.db, settings) as store:
+        report = run_analytics(store, weights)
+    click.echo(report.summary())

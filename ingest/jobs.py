@@ -38,7 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError, MappingError, MashgraphError, ValidationError
-from ..graph.analytics import refresh_facts
+from ..graph.analytics import refresh_facts, refresh_linked_risk
 from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan, WriteTicket
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
@@ -322,8 +322,10 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
     for load in loads:
         load.finish(progress)
     if store is not None and not dry_run:
-        # New events change who knows what about people already resolved (graph/analytics.py).
+        # New events change who knows what about people already resolved (graph/analytics.py),
+        # and the linked risk that travels from them (graph/risk_facts.py).
         refresh_facts(store)
+        refresh_linked_risk(store)
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -349,6 +351,7 @@ def run_source(store: Any, mapping_name: str | Path, files: list[str | Path] | t
     load.finish(progress)
     if store is not None and not dry_run:
         refresh_facts(store)
+        refresh_linked_risk(store)
     return load.report
 
 

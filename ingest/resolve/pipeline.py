@@ -17,7 +17,7 @@ import pandas as pd
 
 from ...errors import ConfigError
 from ..private_files import open_private
-from ...graph.analytics import refresh_facts
+from ...graph.analytics import refresh_facts, refresh_linked_risk
 from .display import refresh_display_names
 from ...graph.store import GraphStore
 from . import evidence as ev
@@ -138,6 +138,7 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
     run.step("names", lambda: refresh_display_names(store, [p["key"] for p in run.persons]))
     # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
     run.step("facts", lambda: refresh_facts(store))
+    run.step("linked-risk", lambda: refresh_linked_risk(store))
     return run.finish()
 
 
