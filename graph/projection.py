@@ -128,6 +128,9 @@ class Projection:
     persons: dict[str, PersonInfo]
     hub_dates: dict[str, dt.date] = field(default_factory=dict)   # incident key -> date
     skipped_hubs: int = 0
+    # Kept by project_neighbourhood only (the network view draws hubs): (kind, hub, person), (person, other, type).
+    memberships: list[tuple[str, str, str]] = field(default_factory=list)
+    relatives: list[tuple[str, str, str]] = field(default_factory=list)
 
     @classmethod
     def from_links(cls, persons: dict[str, PersonInfo], memberships: Iterable[tuple[str, str, str]],
@@ -205,24 +208,29 @@ def project(store: Any, *, batch_size: int = BATCH_SIZE, hub_cap: int = HUB_CAP,
     return proj
 
 
-def project_neighbourhood(store: Any, key: str, hops: int = 2, *, limit: int = 1000, hub_cap: int = HUB_CAP,
-                          kind_weights: dict[str, float] | None = None) -> Projection:
-    """The persons within ``hops`` links of person ``key`` (at most ``limit``, nearest first)
-    and the links between them. A person with no such key gives an empty projection."""
-    seen: dict[str, int] = {key: 0}
+def project_neighbourhood(store: Any, key: str | list[str], hops: int = 2, *, limit: int = 1000,
+                          hub_cap: int = HUB_CAP, kind_weights: dict[str, float] | None = None) -> Projection:
+    """The persons within ``hops`` links of person ``key`` (or of any of a list of keys; at most
+    ``limit``, nearest first) and the links between them. Unknown keys give no persons."""
+    start = [key] if isinstance(key, str) else list(dict.fromkeys(key))[:limit]
+    seen: dict[str, int] = {k: 0 for k in start}
     memberships: set[tuple[str, str, str]] = set()
     relatives: set[tuple[str, str, str]] = set()
     dates: dict[str, dt.date] = {}
-    frontier = [key]
+    frontier = list(start)
     for hop in range(1, hops + 1):
         found = _expand(store, frontier, memberships, relatives, dates, hub_cap)
         frontier = [p for p in sorted(found) if p not in seen][:max(0, limit - len(seen))]
         seen.update({p: hop for p in frontier})
         if not frontier:
             break
+    if hops == 0 and len(start) > 1:  # the links among the given persons only
+        _expand(store, start, memberships, relatives, dates, hub_cap)
     persons = _read_persons(store, list(seen), BATCH_SIZE)
     proj = Projection.from_links(persons, memberships, relatives, hub_cap=hub_cap, kind_weights=kind_weights)
     proj.hub_dates = dates
+    proj.memberships = sorted(m for m in memberships if m[2] in persons)
+    proj.relatives = sorted(r for r in relatives if r[0] in persons and r[1] in persons)
     return proj
 
 

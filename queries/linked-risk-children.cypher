@@ -7,7 +7,7 @@
 //   raised about each person, weighted and decayed with age
 //   (docs/analytics.md); 1.0 is the average person. `reasons` gives the top
 //   contributing paths in words: whose concerns, through which links, and
-//   their share of the score. The scores are worked out after each ingestion
+//   their share of the score (`path_people`: the people on those paths). The scores are worked out after each ingestion
 //   job and each resolution of identities (or by `mashgraph analytics run`)
 //   and stored on the graph; `computed` says when.
 // params:
@@ -20,6 +20,7 @@ MATCH (p:Person)
 WHERE p.risk_score >= $min_score AND p.risk_age < $max_age
   AND NOT (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(:Agency {kind: 'childrens_social_care'})
 RETURN p.key AS person, p.display_name AS name, p.risk_age AS age, p.risk_score AS score, p.risk_rank AS rank,
-       p.risk_reasons AS reasons, p.community AS community, p.risk_run AS computed
+       p.risk_reasons AS reasons, reduce(s = [], x IN coalesce(p.risk_paths, []) | s + split(x, '>')) AS path_people,
+       p.community AS community, p.risk_run AS computed
 ORDER BY score DESC, person
 LIMIT $limit

@@ -182,7 +182,7 @@ def test_exploitation_communities_rank_the_planted_peer_network_first(graph):
     adult = network["match"]["person"]
     mine = [r for r in rows if adult in r["people"]]
     assert len(mine) == 1 and set(network["people"]) <= set(mine[0]["people"])
-    assert adult in mine[0]["brokers"] and {"11A", "24A"} <= set(mine[0]["codes"])
+    assert adult in mine[0]["broker_people"] and {"11A", "24A"} <= set(mine[0]["codes"])
     assert rows[0]["exploitation"] == max(r["exploitation"] for r in rows) >= mine[0]["exploitation"]
     assert all(r["exploitation"] >= 2 for r in rows)
     assert not _run(graph, "exploitation-communities", min_exploitation=1000)

@@ -102,10 +102,11 @@ def show(slug: str):
         return render_template("query.html", q=query, params=_params_of(query), values=values, result=None,
                                error=err), err.http_status
     refs = result_refs(result)
-    audit("run_query", _describe(query, params), person_keys(result, refs))
+    people = person_keys(result, refs)
+    audit("run_query", _describe(query, params), people)
     return render_template("query.html", q=query, params=_params_of(query), values=values,
                            result=result, truncated=truncated, cap=get_settings().row_cap,
-                           download_args={**_raw_params(query)}, refs=refs)
+                           download_args={**_raw_params(query)}, refs=refs, has_people=bool(people))
 
 
 @bp.route("/queries/<slug>.<fmt>")

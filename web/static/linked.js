@@ -1,0 +1,346 @@
+// The linked-risk network view (web/linked.py): persons coloured and sized by linked-risk
+// score, the households, addresses and incidents that join them, and the tools to explore:
+// double-click to expand or collapse a person, filters by type, agency, concern and dates, a
+// time slider that plays the network forward, the path between two people, a highlighted
+// community, and PNG export. Labels and titles are plain text (canvas labels, string titles).
+(function () {
+  "use strict";
+  var HUBS = {
+    household: { shape: "star", color: { background: "#5eead4", border: "#115e59" }, size: 12 },
+    address: { shape: "hexagon", color: { background: "#86efac", border: "#166534" }, size: 11 },
+    incident: { shape: "triangle", color: { background: "#fb923c", border: "#9a3412" }, size: 11 }
+  };
+  var CLUSTER_ABOVE = 300;
+  var state = { nodes: null, edges: null, network: null, maxScore: 1, expanded: {}, addedBy: {},
+                months: [], center: [], playing: null, view: null, f: null };
+
+  function el(id) { return document.getElementById(id); }
+  function setStatus(text) { el("network-status").textContent = text; }
+
+  function riskColour(score) {
+    var t = Math.min(1, Math.log(1 + (score || 0)) / Math.log(1 + state.maxScore));
+    var r = Math.round(254 - t * (254 - 153)), g = Math.round(243 - t * (243 - 27)), b = Math.round(199 - t * (199 - 27));
+    return "rgb(" + r + "," + g + "," + b + ")";
+  }
+
+  function styled(n, community) {
+    var out = { id: n.id, label: String(n.label), title: String(n.title || n.label), raw: n };
+    if (HUBS[n.kind]) {
+      Object.assign(out, HUBS[n.kind]);
+      return out;
+    }
+    var t = Math.min(1, Math.log(1 + (n.score || 0)) / Math.log(1 + state.maxScore));
+    var highlighted = community && n.community === community;
+    out.shape = n.kind === "child" ? "dot" : "square";
+    out.size = 8 + 26 * t;
+    out.color = { background: riskColour(n.score), border: highlighted ? "#1d4ed8" : "#7f1d1d" };
+    out.borderWidth = highlighted ? 5 : 1;
+    out.opacity = community && !highlighted ? 0.35 : 1;
+    return out;
+  }
+
+  function edgeStyle(e) {
+    return { id: e.id, from: e.from, to: e.to, raw: e, label: e.kind === "relative" ? String(e.label || "relative") : undefined,
+             dashes: e.kind === "relative", color: { color: "#9ca3af" }, font: { size: 9 } };
+  }
+
+  // -- filters ---------------------------------------------------------------------------
+  function filters() {
+    var kinds = {};
+    document.querySelectorAll("input[name=kind]").forEach(function (box) { kinds[box.value] = box.checked; });
+    return { kinds: kinds, agency: el("filter-agency").value, concern: el("filter-concern").value,
+             from: el("date-from").value, until: el("date-until").value };
+  }
+
+  function nodeVisible(item, f) {
+    var n = item.raw;
+    if (!n) { return true; }                       // a cluster
+    if (!f.kinds[n.kind]) { return false; }
+    if (n.kind === "child" || n.kind === "adult") {
+      if (f.agency && n.agencies.indexOf(f.agency) < 0) { return false; }
+      if (f.concern && n.concerns.indexOf(f.concern) < 0) { return false; }
+    }
+    if (n.date && f.until && n.date > f.until) { return false; }
+    if (n.date && f.from && n.kind === "incident" && n.date < f.from) { return false; }
+    return true;
+  }
+
+  function edgeVisible(item, f) {
+    var e = item.raw;
+    if (e && e.date && f.until && e.date > f.until) { return false; }
+    if (e && e.date && f.from && e.date < f.from) { return false; }
+    return true;
+  }
+
+  function applyFilters() {
+    state.f = filters();
+    state.view.nodes.refresh();
+    state.view.edges.refresh();
+    var shown = state.view.nodes.length;
+    el("network").setAttribute("data-visible", String(shown));
+    setStatus(shown + " of " + state.nodes.length + " nodes shown, " + state.view.edges.length + " links. " +
+      "Double-click a person to expand or collapse; hover for the reasons behind a score.");
+  }
+
+  function fillSelect(select, values) {
+    values.sort().forEach(function (v) {
+      var o = document.createElement("option");
+      o.value = v; o.textContent = v;
+      select.appendChild(o);
+    });
+  }
+
+  function refreshChoices() {
+    var agencies = {}, concerns = {}, communities = {}, people = el("people-list");
+    people.textContent = "";
+    state.nodes.forEach(function (item) {
+      var n = item.raw;
+      if (!n) { return; }
+      n.agencies.forEach(function (a) { agencies[a] = 1; });
+      n.concerns.forEach(function (c) { concerns[c] = 1; });
+      if (n.community) { communities[n.community] = 1; }
+      if (n.kind === "child" || n.kind === "adult") {
+        var o = document.createElement("option");
+        o.value = n.label + " - " + n.key;
+        people.appendChild(o);
+      }
+    });
+    [["filter-agency", agencies], ["filter-concern", concerns], ["highlight-community", communities]].forEach(function (pair) {
+      var select = el(pair[0]), have = {};
+      Array.prototype.forEach.call(select.options, function (o) { have[o.value] = 1; });
+      fillSelect(select, Object.keys(pair[1]).filter(function (v) { return !have[v]; }));
+    });
+  }
+
+  // -- time ------------------------------------------------------------------------------
+  function setupTime() {
+    var dates = [];
+    state.nodes.forEach(function (item) { if (item.raw && item.raw.date) { dates.push(item.raw.date); } });
+    dates.sort();
+    if (!dates.length) { el("time-slider").disabled = true; el("time-play").disabled = true; return; }
+    var first = new Date(dates[0].slice(0, 7) + "-01T00:00:00Z"), last = new Date(dates[dates.length - 1] + "T00:00:00Z");
+    state.months = [];
+    for (var d = first; d <= last; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+      state.months.push(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).toISOString().slice(0, 10));
+    }
+    var slider = el("time-slider");
+    slider.max = String(state.months.length - 1);
+    slider.value = slider.max;
+    slider.disabled = false; el("time-play").disabled = false;
+    el("time-label").textContent = "all dates";
+  }
+
+  function onSlide() {
+    var until = state.months[Number(el("time-slider").value)];
+    el("date-until").value = until;
+    el("time-label").textContent = "as on " + until;
+    applyFilters();
+  }
+
+  function play() {
+    var slider = el("time-slider");
+    if (state.playing) { clearInterval(state.playing); state.playing = null; el("time-play").textContent = "Play forward"; return; }
+    slider.value = "0";
+    onSlide();
+    el("time-play").textContent = "Stop";
+    state.playing = setInterval(function () {
+      if (Number(slider.value) >= Number(slider.max)) {
+        clearInterval(state.playing); state.playing = null; el("time-play").textContent = "Play forward";
+        el("network").setAttribute("data-played", "true");
+        return;
+      }
+      slider.value = String(Number(slider.value) + 1);
+      onSlide();
+    }, 250);
+  }
+
+  // -- expand / collapse ---------------------------------------------------------------------
+  function addData(data, by) {
+    var added = [];
+    data.nodes.forEach(function (n) {
+      if (n.score && n.score > state.maxScore) { state.maxScore = n.score; }
+      if (!state.nodes.get(n.id)) {
+        state.nodes.add(styled(n, el("highlight-community").value));
+        if (by) { state.addedBy[n.id] = by; added.push(n.id); }
+      }
+    });
+    data.edges.forEach(function (e) {
+      if (!state.edges.get(e.id)) {
+        state.edges.add(edgeStyle(e));
+        if (by) { state.addedBy["edge:" + e.id] = by; }
+      }
+    });
+    return added;
+  }
+
+  function collapse(id) {
+    var gone = state.nodes.getIds().filter(function (n) { return state.addedBy[n] === id; });
+    gone.forEach(function (n) { if (state.expanded[n]) { collapse(n); } });
+    state.edges.remove(state.edges.getIds().filter(function (e) {
+      var item = state.edges.get(e);
+      return state.addedBy["edge:" + e] === id || gone.indexOf(item.from) >= 0 || gone.indexOf(item.to) >= 0;
+    }));
+    state.nodes.remove(gone);
+    gone.forEach(function (n) { delete state.addedBy[n]; });
+    delete state.expanded[id];
+    el("network").setAttribute("data-expanded", Object.keys(state.expanded).join(" "));
+    applyFilters();
+  }
+
+  function expand(id) {
+    var item = state.nodes.get(id);
+    if (!item || !item.raw || (item.raw.kind !== "child" && item.raw.kind !== "adult")) { return; }
+    if (state.expanded[id]) { collapse(id); return; }
+    var url = el("network").getAttribute("data-expand").replace("KEY", encodeURIComponent(item.raw.key));
+    setStatus("Expanding " + item.raw.label + "...");
+    fetchJSON(url).then(function (data) {
+      state.expanded[id] = addData(data, id);
+      el("network").setAttribute("data-expanded", Object.keys(state.expanded).join(" "));
+      refreshChoices();
+      applyFilters();
+    }).catch(function (err) { setStatus("Could not expand: " + err.message); });
+  }
+
+  // -- path ------------------------------------------------------------------------------------
+  function personFrom(text) {
+    var key = String(text || "").split(" - ").pop().trim(), found = null;
+    state.nodes.forEach(function (item) {
+      if (item.raw && (item.raw.key === key || item.raw.label === text) && (item.raw.kind === "child" || item.raw.kind === "adult")) { found = item.id; }
+    });
+    return found;
+  }
+
+  function shortestPath(from, to) {
+    var adj = {}, prev = {}, queue = [from];
+    state.view.edges.forEach(function (e) {
+      (adj[e.from] = adj[e.from] || []).push([e.to, e.id]);
+      (adj[e.to] = adj[e.to] || []).push([e.from, e.id]);
+    });
+    prev[from] = null;
+    while (queue.length) {
+      var at = queue.shift();
+      if (at === to) { break; }
+      (adj[at] || []).forEach(function (step) {
+        if (!(step[0] in prev)) { prev[step[0]] = [at, step[1]]; queue.push(step[0]); }
+      });
+    }
+    if (!(to in prev)) { return null; }
+    var nodes = [to], edges = [];
+    for (var n = to; prev[n]; n = prev[n][0]) { nodes.unshift(prev[n][0]); edges.push(prev[n][1]); }
+    return { nodes: nodes, edges: edges };
+  }
+
+  function showPath() {
+    var a = personFrom(el("path-from").value), b = personFrom(el("path-to").value);
+    if (!a || !b) { setStatus("Choose both people from the list (type part of a name or key)."); return; }
+    var path = shortestPath(a, b);
+    if (!path) {
+      setStatus("No path between them among the links shown: expand people or clear the filters.");
+      el("network").setAttribute("data-path", "");
+      return;
+    }
+    state.network.setSelection({ nodes: path.nodes, edges: path.edges }, { highlightEdges: false });
+    state.network.fit({ nodes: path.nodes, animation: false });
+    var names = path.nodes.map(function (id) { return state.nodes.get(id).label; });
+    el("network").setAttribute("data-path", path.nodes.join(" "));
+    setStatus("Path (" + path.edges.length + " links): " + names.join(" - "));
+  }
+
+  // -- export ----------------------------------------------------------------------------------
+  function exportPng() {
+    var canvas = el("network").querySelector("canvas");
+    var link = document.createElement("a");
+    link.download = "mashgraph-linked-network.png";
+    link.href = canvas.toDataURL("image/png");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  // -- drawing -----------------------------------------------------------------------------------
+  function clusterCommunities() {
+    var counts = {};
+    state.nodes.forEach(function (item) { if (item.raw && item.raw.community) { counts[item.raw.community] = (counts[item.raw.community] || 0) + 1; } });
+    Object.keys(counts).forEach(function (c) {
+      if (counts[c] < 3) { return; }
+      state.network.cluster({
+        joinCondition: function (n) { return n.raw && n.raw.community === c && state.center.indexOf(n.id) < 0; },
+        clusterNodeProperties: { id: "cluster:" + c, label: c + " (" + counts[c] + " people)", shape: "database",
+                                 color: { background: "#fde68a", border: "#92400e" }, title: "community " + c + ": double-click to open" }
+      });
+    });
+  }
+
+  function draw(data) {
+    el("network-title").textContent = data.title;
+    state.center = data.center;
+    data.nodes.forEach(function (n) { if (n.score && n.score > state.maxScore) { state.maxScore = n.score; } });
+    state.nodes = new vis.DataSet();
+    state.edges = new vis.DataSet();
+    addData(data, null);
+    state.f = filters();
+    state.view = {
+      nodes: new vis.DataView(state.nodes, { filter: function (n) { return nodeVisible(n, state.f); } }),
+      edges: new vis.DataView(state.edges, { filter: function (e) { return edgeVisible(e, state.f); } })
+    };
+    var big = data.nodes.length > CLUSTER_ABOVE;
+    var container = el("network");
+    state.network = new vis.Network(container, { nodes: state.view.nodes, edges: state.view.edges }, {
+      nodes: { font: { size: 12 } },
+      edges: { smooth: false },
+      layout: { improvedLayout: data.nodes.length <= 150 },
+      physics: { solver: "forceAtlas2Based", stabilization: { iterations: big ? 100 : 200, updateInterval: 50 } },
+      interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: big }
+    });
+    state.network.once("stabilizationIterationsDone", function () {
+      state.network.setOptions({ physics: false });
+      container.setAttribute("data-rendered", "true");
+    });
+    state.network.on("doubleClick", function (params) {
+      if (!params.nodes.length) { return; }
+      var id = params.nodes[0];
+      if (state.network.isCluster(id)) { state.network.openCluster(id); return; }
+      expand(id);
+    });
+    state.network.on("selectNode", function (params) {
+      var item = state.nodes.get(params.nodes[0]);
+      el("node-detail").textContent = item ? item.title : "";
+    });
+    if (big) { clusterCommunities(); }
+    state.network.selectNodes(data.center.filter(function (id) { return state.nodes.get(id); }));
+    refreshChoices();
+    setupTime();
+    wire();
+    applyFilters();
+    if (data.truncated) { setStatus(el("network-status").textContent + " (cut at the node limit: not everything linked is shown)"); }
+    window.mashgraphLinked = { network: state.network, nodes: state.nodes, edges: state.edges, view: state.view, expand: expand };
+  }
+
+  function wire() {
+    function update() { applyFilters(); }
+    document.querySelectorAll("input[name=kind]").forEach(function (box) { box.addEventListener("change", update); });
+    ["filter-agency", "filter-concern", "date-from", "date-until"].forEach(function (id) { el(id).addEventListener("change", update); });
+    el("time-slider").addEventListener("input", onSlide);
+    el("time-play").addEventListener("click", function () { play(); });
+    el("path-show").addEventListener("click", showPath);
+    el("export-png").addEventListener("click", exportPng);
+    el("highlight-community").addEventListener("change", function () {
+      var c = el("highlight-community").value;
+      state.nodes.update(state.nodes.get().filter(function (i) { return i.raw; }).map(function (i) { return styled(i.raw, c); }));
+    });
+  }
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error("the server answered " + r.status); }
+      return r.json();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var container = el("network");
+    if (!container) { return; }
+    fetchJSON(container.getAttribute("data-src")).then(draw)
+      .catch(function (err) { setStatus("Could not load the network: " + err.message); });
+  });
+})();
