@@ -140,7 +140,8 @@ def server(synth_store, users, tmp_path_factory):
 
     db = tmp_path_factory.mktemp("srv") / "users.sqlite"
     shutil.copyfile(users, db)
-    app = create_app({"STORE": synth_store, "MASHGRAPH_USERS_DB": str(db)})
+    # The reason page (on by default) is tested in test_web.py; the Flask tests here state one.
+    app = create_app({"STORE": synth_store, "MASHGRAPH_USERS_DB": str(db), "MASHGRAPH_REQUIRE_REASON": False})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
