@@ -269,6 +269,10 @@ SHOWS_P2 = {
     "queries.show": ["/queries/household-people?run=1",    # a list column named 'people'
                      "/queries/person-records?run=1&person=P2"],  # record keys only
     "queries.download": ["/queries/household-people.csv", "/queries/person-records.json?person=P2"],
+    "linked.person_data": ["/linked-data/person/P1.json?hops=1"],            # Beth is Amy's relative
+    "linked.person_export": ["/linked-export/person/P1.html?hops=1"],
+    "linked.query_data": ["/linked-data/query/household-people.json"],
+    "linked.query_export": ["/linked-export/query/household-people.html"],
 }
 # Routes that return no personal data (or only the audit itself, to admins). A new route must be
 # added to one of the two tables: this test fails until it is.
@@ -276,6 +280,8 @@ NO_PERSONAL_DATA = {
     "static": "files of the app", "auth.login": "sign-in form", "auth.logout": "sign out",
     "auth.reason": "reason form", "search.index": "empty search form", "queries.index": "list of queries",
     "network.page": "page shell; its data comes from network.data",
+    "linked.person_page": "page shell; its data comes from linked.person_data",
+    "linked.query_page": "page shell; its data comes from linked.query_data",
     "admin.audit_log": "the audit itself (admins)", "admin.audit_export": "the audit itself (admins; audited)",
     "admin.users": "user accounts",
 }

@@ -40,7 +40,8 @@ def _person_net(key: str, hops: int) -> LinkedNetwork:
     return net
 
 
-def _query_net(slug: str, hops: int) -> tuple[str, LinkedNetwork]:
+def _query_net(slug: str, hops: int) -> tuple[str, LinkedNetwork, str]:
+    """Title, network of the people of the result, and the query with its parameters (for the audit)."""
     query = queries._get(slug)
     try:
         result, _truncated, params = queries._run(query)
@@ -49,8 +50,8 @@ def _query_net(slug: str, hops: int) -> tuple[str, LinkedNetwork]:
     keys = queries.person_keys(result)
     if not keys:
         abort(400, description=f"The result of {slug} holds no people to draw as a network.")
-    audit("run_query", queries._describe(query, params), keys)
-    return f"{query.title} ({len(keys)} people)", linked_network(get_store(), keys[:LINKED_LIMIT], hops, LINKED_LIMIT)
+    net = linked_network(get_store(), keys[:LINKED_LIMIT], hops, LINKED_LIMIT)
+    return f"{query.title} ({len(keys)} people)", net, queries._describe(query, params)
 
 
 def network_json(net: LinkedNetwork, title: str) -> dict[str, Any]:
@@ -123,8 +124,8 @@ def person_data(key: str):
 @bp.route("/linked-data/query/<slug>.json")
 @needs_reason
 def query_data(slug: str):
-    title, net = _query_net(slug, _hops(0))
-    audit("view_network", f"linked network of saved query {slug}", net.person_keys)
+    title, net, described = _query_net(slug, _hops(0))
+    audit("view_network", f"linked network of saved query {described}", net.person_keys)
     return network_json(net, title)
 
 
@@ -139,8 +140,8 @@ def person_export(key: str):
 @bp.route("/linked-export/query/<slug>.html")
 @needs_reason
 def query_export(slug: str):
-    title, net = _query_net(slug, _hops(0))
-    audit("export", f"linked network of saved query {slug} as HTML", net.person_keys)
+    title, net, described = _query_net(slug, _hops(0))
+    audit("export", f"linked network of saved query {described} as HTML", net.person_keys)
     return _export(net, title, f"query-{slug}")
 
 
