@@ -91,7 +91,7 @@
   }
 
   function refreshChoices() {
-    var agencies = {}, concerns = {}, communities = {}, people = el("people-list");
+    var agencies = {}, concerns = {}, communities = {}, people = el("people-list"), options = document.createDocumentFragment();
     people.textContent = "";
     state.nodes.forEach(function (item) {
       var n = item.raw;
@@ -102,9 +102,10 @@
       if (n.kind === "child" || n.kind === "adult") {
         var o = document.createElement("option");
         o.value = n.label + " - " + n.key;
-        people.appendChild(o);
+        options.appendChild(o);
       }
     });
+    people.appendChild(options);
     [["filter-agency", agencies], ["filter-concern", concerns], ["highlight-community", communities]].forEach(function (pair) {
       var select = el(pair[0]), have = {};
       Array.prototype.forEach.call(select.options, function (o) { have[o.value] = 1; });
@@ -156,20 +157,22 @@
 
   // -- expand / collapse ---------------------------------------------------------------------
   function addData(data, by) {
-    var added = [];
+    var added = [], newNodes = [], newEdges = [], community = el("highlight-community").value;
     data.nodes.forEach(function (n) {
       if (n.score && n.score > state.maxScore) { state.maxScore = n.score; }
       if (!state.nodes.get(n.id)) {
-        state.nodes.add(styled(n, el("highlight-community").value));
+        newNodes.push(styled(n, community));
         if (by) { state.addedBy[n.id] = by; added.push(n.id); }
       }
     });
     data.edges.forEach(function (e) {
       if (!state.edges.get(e.id)) {
-        state.edges.add(edgeStyle(e));
+        newEdges.push(edgeStyle(e));
         if (by) { state.addedBy["edge:" + e.id] = by; }
       }
     });
+    state.nodes.add(newNodes);
+    state.edges.add(newEdges);
     return added;
   }
 
@@ -271,6 +274,41 @@
     });
   }
 
+  // A big network starts laid out, not simulated from nothing: each connected component on a
+  // circle in a grid of cells (largest first), lone nodes in rows at the end. A short physics
+  // run then tidies it and stops.
+  function presetLayout(data) {
+    var adj = {}, seen = {}, comps = [];
+    data.edges.forEach(function (e) {
+      (adj[e.from] = adj[e.from] || []).push(e.to);
+      (adj[e.to] = adj[e.to] || []).push(e.from);
+    });
+    data.nodes.forEach(function (n) {
+      if (seen[n.id]) { return; }
+      var comp = [], stack = [n.id];
+      seen[n.id] = true;
+      while (stack.length) {
+        var at = stack.pop();
+        comp.push(at);
+        (adj[at] || []).forEach(function (o) { if (!seen[o]) { seen[o] = true; stack.push(o); } });
+      }
+      comps.push(comp);
+    });
+    comps.sort(function (a, b) { return b.length - a.length; });
+    var pos = {}, x = 0, y = 0, rowHeight = 0, width = 60 * Math.sqrt(data.nodes.length) * 6;
+    comps.forEach(function (comp) {
+      var r = comp.length === 1 ? 0 : 25 * Math.sqrt(comp.length) + 20, cell = 2 * r + 60;
+      if (x + cell > width) { x = 0; y += rowHeight; rowHeight = 0; }
+      comp.forEach(function (id, i) {
+        var a = 2 * Math.PI * i / comp.length;
+        pos[id] = { x: x + cell / 2 + r * Math.cos(a), y: y + cell / 2 + r * Math.sin(a) };
+      });
+      x += cell;
+      rowHeight = Math.max(rowHeight, cell);
+    });
+    return pos;
+  }
+
   function draw(data) {
     el("network-title").textContent = data.title;
     state.center = data.center;
@@ -278,18 +316,23 @@
     state.nodes = new vis.DataSet();
     state.edges = new vis.DataSet();
     addData(data, null);
+    var big = data.nodes.length > CLUSTER_ABOVE;
+    if (big) {
+      var pos = presetLayout(data);
+      state.nodes.update(state.nodes.getIds().map(function (id) { return { id: id, x: pos[id].x, y: pos[id].y }; }));
+    }
     state.f = filters();
     state.view = {
       nodes: new vis.DataView(state.nodes, { filter: function (n) { return nodeVisible(n, state.f); } }),
       edges: new vis.DataView(state.edges, { filter: function (e) { return edgeVisible(e, state.f); } })
     };
-    var big = data.nodes.length > CLUSTER_ABOVE;
     var container = el("network");
     state.network = new vis.Network(container, { nodes: state.view.nodes, edges: state.view.edges }, {
       nodes: { font: { size: 12 } },
       edges: { smooth: false },
       layout: { improvedLayout: data.nodes.length <= 150 },
-      physics: { solver: "forceAtlas2Based", stabilization: { iterations: big ? 100 : 200, updateInterval: 50 } },
+      physics: big ? { solver: "barnesHut", barnesHut: { springLength: 60, avoidOverlap: 0.2 }, stabilization: { iterations: 15, updateInterval: 15 } }
+                   : { solver: "forceAtlas2Based", stabilization: { iterations: 200, updateInterval: 50 } },
       interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: big }
     });
     state.network.once("stabilizationIterationsDone", function () {
