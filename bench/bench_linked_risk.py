@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections import Counter
 from math import comb
 from pathlib import Path
@@ -126,6 +127,15 @@ def evaluate(rows: list[dict[str, Any]], truth: Path) -> dict[str, Any]:
     return out
 
 
+def server_cpu_s(store: Any) -> float | None:
+    if not store.server_pid:
+        return None
+    import psutil
+
+    t = psutil.Process(store.server_pid).cpu_times()
+    return t.user + t.system
+
+
 def server_rss_mib(store: Any) -> float | None:
     if not store.server_pid:
         return None
@@ -140,18 +150,21 @@ def one_world(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     ns = argparse.Namespace(people=args.people, seed=seed, dir=str(wdir), reuse=True, link="truth")
     with open_store(str(wdir / "graph"), load_settings(environ={}, start_timeout_s=600)) as store:
         build(ns, store)
+        cpu, server = time.process_time(), server_cpu_s(store)
         report = run_analytics(store)
+        cpu, server = time.process_time() - cpu, (server_cpu_s(store) or 0.0) - (server or 0.0)
         rows = store.read(STORED_CYPHER, timeout=600).records()
         figures = evaluate(rows, wdir / "synth" / "truth" / "patterns.jsonl")
-        figures.update(seed=seed, report=report, server_rss=server_rss_mib(store), load=os.getloadavg())
+        figures.update(seed=seed, report=report, server_rss=server_rss_mib(store), load=os.getloadavg(),
+                       cpu=cpu, server_cpu=server)
     return figures
 
 
 def table(results: list[dict[str, Any]], people: int) -> str:
     lines = ["| seed | children | planted at-risk | linked risk p@50 / p@100 | own referrals p@50 / p@100 "
              "| agencies p@50 / p@100 | p@100 / better baseline | peer networks: best-match Jaccard, ARI "
-             "| analysis time | peak memory (Python, server) | load average |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| analysis time | CPU (Python, server) | peak memory (Python, server) | load average |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         lr, ref, ag = r["linked risk"], r["own referrals"], r["agencies"]
         best = max(ref[100], ag[100])
@@ -163,7 +176,7 @@ def table(results: list[dict[str, Any]], people: int) -> str:
             f"| {lr[50]:.2f} / {lr[100]:.2f} | {ref[50]:.2f} / {ref[100]:.2f} | {ag[50]:.2f} / {ag[100]:.2f} "
             f"| {ratio} | {_num(r['jaccard'])}, {_num(r['ari'])} ({r['networks']} networks) "
             f"| {rep.elapsed:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in rep.timings.items())}) "
-            f"| {rep.peak_rss_mib:,.0f} MiB, {server} | {r['load'][0]:.1f} |")
+            f"| {r['cpu']:.1f} s, {r['server_cpu']:.1f} s | {rep.peak_rss_mib:,.0f} MiB, {server} | {r['load'][0]:.1f} |")
     return "\n".join(lines)
 
 
