@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from mashgraph.graph.projection import project_neighbourhood
 from mashgraph.graph import open_store
+from mashgraph.graph.projection import project_neighbourhood
 from mashgraph.graph.saved_queries import coerce_params, load_library, run_saved_query
 from mashgraph.ingest.jobs import run_job
 from mashgraph.ingest.synth import generate
