@@ -22,8 +22,10 @@ import networkx as nx
 
 from .projection import PersonInfo, Projection, project_neighbourhood
 
-__all__ = ["LinkedPerson", "Hub", "LinkedNetwork", "linked_network", "to_networkx", "RISK_CYPHER",
-           "HUB_DETAILS_CYPHER"]
+__all__ = ["LinkedPerson", "Hub", "LinkedNetwork", "linked_network", "community_members", "to_networkx",
+           "RISK_CYPHER", "HUB_DETAILS_CYPHER", "COMMUNITY_MEMBERS_CYPHER"]
+
+COMMUNITY_MEMBERS_CYPHER = "MATCH (p:Person) WHERE p.community = $key RETURN p.key AS key ORDER BY key"
 
 RISK_CYPHER = """
 UNWIND $keys AS k
@@ -95,6 +97,11 @@ def linked_network(store: Any, keys: str | list[str], hops: int = 2, limit: int 
     hubs = _hubs(store, proj)
     links = [(a, b, d["kinds"]) for a, b, d in proj.graph.edges(data=True)]
     return LinkedNetwork([k for k in center if k in persons], persons, hubs, proj.relatives, links, truncated)
+
+
+def community_members(store: Any, key: str) -> list[str]:
+    """The persons of the stored community ``key`` (graph/communities.py), or [] when there is none."""
+    return store.read(COMMUNITY_MEMBERS_CYPHER, {"key": key}).column("key")
 
 
 def _restrict(proj: Projection, keep: set[str]) -> Projection:

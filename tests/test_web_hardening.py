@@ -282,6 +282,7 @@ NO_PERSONAL_DATA = {
     "network.page": "page shell; its data comes from network.data",
     "linked.person_page": "page shell; its data comes from linked.person_data",
     "linked.query_page": "page shell; its data comes from linked.query_data",
+    "linked.community_page": "page shell; its data comes from linked.community_data",
     "admin.audit_log": "the audit itself (admins)", "admin.audit_export": "the audit itself (admins; audited)",
     "admin.users": "user accounts",
 }
@@ -290,6 +291,8 @@ NO_PERSONAL_DATA = {
 AUDITED_IN_OTHER_TESTS = {
     "review.queue": "tests/test_web_review.py", "review.pair": "tests/test_web_review.py",
     "review.decide": "tests/test_web_review.py", "review.separate": "tests/test_web_review.py",
+    # communities exist once the linked-risk analytics have run: on the synthetic fixture
+    "linked.community_data": "tests/test_web_linked.py", "linked.community_export": "tests/test_web_linked.py",
 }
 
 

@@ -120,6 +120,23 @@ def test_standalone_export_is_pyvis_data_in_our_template_escaped_and_audited(app
     assert set(NETWORK["people"]) <= set(row.person_keys)
 
 
+def test_a_community_opens_and_exports_as_a_network_audited_under_every_member(app, client, synth_store):
+    community = synth_store.read("MATCH (p:Person {key: $key}) RETURN p.community", {"key": GROOMER}).value()
+    members = set(synth_store.read("MATCH (p:Person) WHERE p.community = $c RETURN p.key", {"c": community}).column(0))
+    assert set(NETWORK["people"]) <= members
+    assert client.get(f"/linked/community/{community}").status_code == 200
+    data = client.get(f"/linked-data/community/{community}.json").get_json()
+    assert _people(data) == members
+    (view,) = audit_rows(app, action="view_network")
+    assert set(view.person_keys) == members and view.what == f"linked network of community {community}"
+    html = client.get(f"/linked-export/community/{community}.html").get_data(as_text=True)
+    assert all(f"person:{m}" in html for m in members) and HOSTILE not in html
+    (export,) = audit_rows(app, action="export")
+    assert set(export.person_keys) == members
+    missing = client.get("/linked-data/community/c:nobody.json")
+    assert missing.status_code == 404
+
+
 def test_person_page_links_to_the_linked_network(client):
     page = client.get(f"/person/{GROOMER}").get_data(as_text=True)
     assert f'href="/linked/person/{GROOMER}"' in page
@@ -184,6 +201,13 @@ def linked_page(server, chromium):
 
 def _visible(page) -> list[str]:
     return page.evaluate("window.mashgraphLinked.view.nodes.getIds()")
+
+
+def _click(page, node_id: str) -> None:
+    page.evaluate("id => window.mashgraphLinked.network.focus(id, {scale: 1.5})", node_id)
+    box = page.locator("#network canvas").bounding_box()
+    pos = page.evaluate("id => window.mashgraphLinked.network.canvasToDOM(window.mashgraphLinked.network.getPositions([id])[id])", node_id)
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
 
 
 def _dblclick(page, node_id: str) -> None:
@@ -260,6 +284,19 @@ def test_path_between_two_people_chosen_by_search(linked_page):
     selected = page.evaluate("window.mashgraphLinked.network.getSelectedNodes()")
     assert set(selected) == set(path)
     assert page.inner_text("#network-status").startswith("Path (")
+
+
+@needs_chromium
+def test_selecting_a_person_draws_the_reasons_behind_their_score(linked_page, synth_store):
+    page = linked_page
+    paths = synth_store.read("MATCH (p:Person {key: $key}) RETURN p.risk_paths", {"key": KIDS[1]}).value()
+    on_paths = {f"person:{k}" for p in paths for k in p.split(">")} & set(_visible(page))
+    assert len(on_paths) >= 2  # the child and at least one person whose concerns reach them
+    _click(page, f"person:{KIDS[1]}")
+    page.wait_for_selector("#network[data-reasons]")
+    assert set(page.get_attribute("#network", "data-reasons").split()) == on_paths
+    assert set(page.evaluate("window.mashgraphLinked.network.getSelectedNodes()")) == on_paths
+    assert "% of the score" in page.inner_text("#node-detail")
 
 
 @needs_chromium

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..errors import QueryError, SavedQueryError
-from ..graph.linked_network import LinkedNetwork, linked_network, to_networkx
+from ..graph.linked_network import LinkedNetwork, community_members, linked_network, to_networkx
 from . import queries
 from .security import audit, needs_reason
 from .services import get_store
@@ -38,6 +38,14 @@ def _person_net(key: str, hops: int) -> LinkedNetwork:
     if not net.persons:
         abort(404, description=f"No person with the key {key!r}.")
     return net
+
+
+def _community_net(key: str) -> LinkedNetwork:
+    members = community_members(get_store(), key)
+    if not members:
+        abort(404, description=f"No community with the key {key!r}: run `mashgraph analytics run` or pick one from "
+                               "the exploitation-communities query.")
+    return linked_network(get_store(), members[:LINKED_LIMIT], 0, LINKED_LIMIT)
 
 
 def _query_net(slug: str, hops: int) -> tuple[str, LinkedNetwork, str]:
@@ -106,6 +114,29 @@ def query_page(slug: str):
     args = {k: v for k, v in request.args.items() if k != "hops"}
     return _page(f"saved query {slug}", url_for("linked.query_data", slug=slug, hops=_hops(0), **args),
                  url_for("linked.query_export", slug=slug, hops=_hops(0), **args))
+
+
+@bp.route("/linked/community/<path:key>")
+@needs_reason
+def community_page(key: str):
+    return _page(f"community {key}", url_for("linked.community_data", key=key),
+                 url_for("linked.community_export", key=key))
+
+
+@bp.route("/linked-data/community/<path:key>.json")
+@needs_reason
+def community_data(key: str):
+    net = _community_net(key)
+    audit("view_network", f"linked network of community {key}", net.person_keys)
+    return network_json(net, f"community {key} ({len(net.persons)} people)")
+
+
+@bp.route("/linked-export/community/<path:key>.html")
+@needs_reason
+def community_export(key: str):
+    net = _community_net(key)
+    audit("export", f"linked network of community {key} as HTML", net.person_keys)
+    return _export(net, f"community {key}", f"community-{key}")
 
 
 def _page(what: str, data_url: str, export_url: str, person: str | None = None):

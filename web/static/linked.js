@@ -348,6 +348,15 @@
     state.network.on("selectNode", function (params) {
       var item = state.nodes.get(params.nodes[0]);
       el("node-detail").textContent = item ? item.title : "";
+      // Draw the reasons: select the people on the person's top contributing paths that are shown.
+      if (item && item.raw && item.raw.paths && item.raw.paths.length && params.nodes.length === 1) {
+        var on = [item.id];
+        item.raw.paths.forEach(function (p) {
+          p.split(">").forEach(function (k) { var id = "person:" + k; if (state.nodes.get(id) && on.indexOf(id) < 0) { on.push(id); } });
+        });
+        state.network.selectNodes(on, true);
+        el("network").setAttribute("data-reasons", on.join(" "));
+      }
     });
     if (big) { clusterCommunities(); }
     state.network.selectNodes(data.center.filter(function (id) { return state.nodes.get(id); }));
