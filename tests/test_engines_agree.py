@@ -134,11 +134,20 @@ def _samples(store):
     return {"person": person, "from_person": person, "to_person": other}
 
 
+# When the linked-risk analytics last wrote (graph/risk_facts.py): the moment each engine's
+# pipeline ran, so it differs by design; that it is filled is checked by tests/test_patterns.py.
+RUN_TIME_COLUMNS = {"computed"}
+
+
 def _queries(store, samples):
     out = {}
     for slug, query in LIBRARY.items():
         params = {name: samples[name] for name, p in query.params.items() if p.required}
         result, _ = run_saved_query(store, query, coerce_params(query, params), row_cap=100_000)
+        for i, column in enumerate(result.columns):
+            if column in RUN_TIME_COLUMNS:
+                for row in result.rows:
+                    row[i] = "(run time)" if row[i] else row[i]
         out[slug] = (result.columns, rows(result))
     return out
 
