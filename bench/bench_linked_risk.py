@@ -147,7 +147,8 @@ def server_rss_mib(store: Any) -> float | None:
 def one_world(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     wdir = Path(args.dir) / f"{args.people}-{seed}"
     wdir.mkdir(parents=True, exist_ok=True)
-    ns = argparse.Namespace(people=args.people, seed=seed, dir=str(wdir), reuse=True, link="truth")
+    ns = argparse.Namespace(people=args.people, seed=seed, dir=str(wdir), reuse=True, reuse_graph=True,
+                            marker="graph.done", link="truth")
     with open_store(str(wdir / "graph"), load_settings(environ={}, start_timeout_s=600)) as store:
         build(ns, store)
         cpu, server = time.process_time(), server_cpu_s(store)
