@@ -40,6 +40,8 @@ class Settings:
     """Rows per UNWIND batch when writing."""
     row_cap: int = 10_000
     """Most rows a saved query or cypher command returns before it says 'truncated'."""
+    console_row_cap: int = 1_000
+    """Most rows the web Cypher console shows (and draws, and audits) of one statement; beyond it the result is cut and says so."""
     users_db: str = ""
     """Web users and audit log (SQLite file); empty = mashgraph.sqlite beside an embedded graph directory, else ./data/mashgraph.sqlite."""
     secret_key: str = field(default="", repr=False)

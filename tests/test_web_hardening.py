@@ -273,6 +273,10 @@ SHOWS_P2 = {
     "linked.person_export": ["/linked-export/person/P1.html?hops=1"],
     "linked.query_data": ["/linked-data/query/household-people.json"],
     "linked.query_export": ["/linked-export/query/household-people.html"],
+    # A POST (a statement is no URL): (path, form). The console shows Beth as a node, and by her record.
+    "console.run": [("/console", {"statement": "MATCH (p:Person {key: 'P2'}) RETURN p"}),
+                    ("/console", {"statement": "MATCH (r:Record {key: $k}) RETURN r.key AS record",
+                                  "params": "k=csc-la1:C2"})],
 }
 # Routes that return no personal data (or only the audit itself, to admins). A new route must be
 # added to one of the two tables: this test fails until it is.
@@ -285,6 +289,8 @@ NO_PERSONAL_DATA = {
     "linked.community_page": "page shell; its data comes from linked.community_data",
     "admin.audit_log": "the audit itself (admins)", "admin.audit_export": "the audit itself (admins; audited)",
     "admin.users": "user accounts",
+    "console.page": "the console form and the user's own statements",
+    "console.draft": "a draft .cypher file of the user's own statement; runs nothing",
 }
 # Routes with personal data that need a resolved store (a review band): their audit under the
 # person keys is tested where such a store is built.
@@ -302,7 +308,18 @@ def audited_app(app):
     from pathlib import Path
 
     (Path(folder) / "household-people.cypher").write_text(HOUSEHOLD_PEOPLE_QUERY, encoding="utf-8")
+    accounts_of(app).grant("ana", "console")
     return app
+
+
+def fetch(client, address):
+    """GET a path, or POST ``(path, form)`` with the session's CSRF token."""
+    if isinstance(address, str):
+        return client.get(address)
+    path, form = address
+    with client.session_transaction() as session:
+        csrf = session.get("csrf", "")
+    return client.post(path, data={**form, "csrf_token": csrf})
 
 
 def test_every_route_with_personal_data_is_classified(audited_app):
@@ -319,7 +336,7 @@ def test_who_looked_at_this_person_finds_every_route(audited_app, endpoint):
     accounts = accounts_of(audited_app)
     for path in SHOWS_P2[endpoint]:
         before = len(accounts.audit_entries(user="ana", person_key="P2", limit=None))
-        response = client.get(path)
+        response = fetch(client, path)
         assert response.status_code == 200, (path, response.status_code)
         after = accounts.audit_entries(user="ana", person_key="P2", limit=None)
         assert len(after) == before + 1, f"{path} showed P2 but is not in the audit under P2"
@@ -332,7 +349,7 @@ def test_every_route_with_personal_data_asks_for_a_reason_first(audited_app, end
     client = audited_app.test_client()
     login(client, reason="")
     for path in SHOWS_P2[endpoint]:
-        response = client.get(path)
+        response = fetch(client, path)
         assert response.status_code in (302, 401), (path, response.status_code)
         if response.status_code == 302:
             assert response.headers["Location"].startswith("/reason?next="), path

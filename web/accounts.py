@@ -32,9 +32,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import ConfigError, StoreUnavailable, ValidationError
 from ..safe_csv import to_csv
 
-__all__ = ["ROLES", "MIN_PASSWORD_LENGTH", "User", "AuditEntry", "Accounts", "random_password"]
+__all__ = ["ROLES", "PERMISSIONS", "MIN_PASSWORD_LENGTH", "User", "AuditEntry", "HistoryEntry", "Accounts",
+           "random_password"]
 
 ROLES = ("analyst", "admin")
+# Permissions an administrator grants one user at a time, on top of the role (`mashgraph users grant`).
+PERMISSIONS = {"console": "run their own read-only Cypher in the web console (/console)"}
+# The console keeps each user's newest statements, no more.
+HISTORY_KEEP = 200
 MIN_PASSWORD_LENGTH = 10
 MAX_NAME_LENGTH = 64
 # Longer passwords are refused before hashing (scrypt of a megabyte is a cheap way to load the server).
@@ -91,6 +96,20 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_addr ON login_failures (addr, at);
 CREATE INDEX IF NOT EXISTS login_failures_user ON login_failures (user, addr, at);
+CREATE TABLE IF NOT EXISTS grants (
+    user_id INTEGER NOT NULL,
+    permission TEXT NOT NULL,
+    granted TEXT NOT NULL,
+    PRIMARY KEY (user_id, permission)
+);
+CREATE TABLE IF NOT EXISTS console_history (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    params TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_history_user ON console_history (user_id, id);
 """
 
 # A hash to check against when the user does not exist, so a wrong name takes as long as a wrong password.
@@ -118,10 +137,15 @@ class User:
     disabled: bool
     created: str
     password_changed: str
+    permissions: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def may(self, permission: str) -> bool:
+        """Whether an administrator granted this user ``permission`` (see ``PERMISSIONS``)."""
+        return permission in self.permissions
 
 
 @dataclass(frozen=True)
@@ -136,6 +160,16 @@ class AuditEntry:
     remote_addr: str
 
     COLUMNS = ("id", "at", "user", "action", "what", "person_keys", "reason", "remote_addr")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One statement a user ran in the console, with its parameter lines."""
+
+    id: int
+    at: str
+    statement: str
+    params: str
 
 
 class Accounts:
@@ -194,8 +228,11 @@ class Accounts:
     def get_user(self, name: str) -> User | None:
         rows = self._rows("SELECT id, name, role, disabled, created, password_changed FROM users "
                           "WHERE name = ?", (name,))
-        row = rows[0] if rows else None
-        return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5]) if row else None
+        return self._user(rows[0]) if rows else None
+
+    def _user(self, row: tuple[Any, ...]) -> User:
+        granted = self._rows("SELECT permission FROM grants WHERE user_id = ? ORDER BY permission", (row[0],))
+        return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], tuple(g[0] for g in granted))
 
     def get_user_by_id(self, user_id: int) -> User | None:
         rows = self._rows("SELECT name FROM users WHERE id = ?", (user_id,))
@@ -204,7 +241,7 @@ class Accounts:
     def list_users(self) -> list[User]:
         rows = self._rows("SELECT id, name, role, disabled, created, password_changed FROM users "
                           "ORDER BY name")
-        return [User(r[0], r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows]
+        return [self._user(r) for r in rows]
 
     def set_password(self, name: str, password: str) -> None:
         """Change a password; this also ends the user's open sessions and clears a lock."""
@@ -229,6 +266,25 @@ class Accounts:
         changed = self._exec("UPDATE users SET role = ? WHERE name = ?", (role, name))
         if changed == 0:
             raise _no_such_user(name)
+
+    def grant(self, name: str, permission: str) -> None:
+        """Give user ``name`` a permission of ``PERMISSIONS`` (granting it twice is harmless)."""
+        user = self._existing(name, permission)
+        self._exec("INSERT OR IGNORE INTO grants (user_id, permission, granted) VALUES (?, ?, ?)",
+                   (user.id, permission, _now().isoformat()))
+
+    def revoke(self, name: str, permission: str) -> None:
+        """Take ``permission`` away from user ``name``; it applies at their next click."""
+        user = self._existing(name, permission)
+        self._exec("DELETE FROM grants WHERE user_id = ? AND permission = ?", (user.id, permission))
+
+    def _existing(self, name: str, permission: str) -> User:
+        if permission not in PERMISSIONS:
+            raise ConfigError(f"unknown permission {permission!r}", hint=f"use one of: {', '.join(PERMISSIONS)}")
+        user = self.get_user(name)
+        if user is None:
+            raise _no_such_user(name)
+        return user
 
     def authenticate(self, name: str, password: str, remote_addr: str = "") -> User | None:
         """The user when ``password`` is right and the account is enabled and not locked, else None.
@@ -333,6 +389,26 @@ class Accounts:
             params += [limit, offset]
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
                 for r in self._rows(sql, params)]
+
+    # -- console history (each user sees only their own) ------------------------------------
+    def add_history(self, user: User, statement: str, params: str) -> None:
+        """Remember a statement ``user`` ran in the console; only their newest HISTORY_KEEP stay."""
+        self._exec("INSERT INTO console_history (user_id, at, statement, params) VALUES (?, ?, ?, ?)",
+                   (user.id, _now().isoformat(), statement, params))
+        self._exec("DELETE FROM console_history WHERE user_id = ? AND id NOT IN (SELECT id FROM "
+                   "console_history WHERE user_id = ? ORDER BY id DESC LIMIT ?)", (user.id, user.id, HISTORY_KEEP))
+
+    def history(self, user: User, limit: int = 50) -> list[HistoryEntry]:
+        """``user``'s own console statements, newest first."""
+        rows = self._rows("SELECT id, at, statement, params FROM console_history WHERE user_id = ? "
+                          "ORDER BY id DESC LIMIT ?", (user.id, limit))
+        return [HistoryEntry(*r) for r in rows]
+
+    def history_entry(self, user: User, entry_id: int) -> HistoryEntry | None:
+        """One of ``user``'s own statements; None for another user's (or no such entry)."""
+        rows = self._rows("SELECT id, at, statement, params FROM console_history WHERE user_id = ? AND id = ?",
+                          (user.id, entry_id))
+        return HistoryEntry(*rows[0]) if rows else None
 
     def audit_csv(self, entries: list[AuditEntry]) -> str:
         """The entries as CSV, every cell safe to open in a spreadsheet."""

@@ -12,7 +12,7 @@ import click
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .accounts import ROLES, Accounts, random_password
+from .accounts import PERMISSIONS, ROLES, Accounts, random_password
 
 __all__ = ["serve", "users", "run_server"]
 
@@ -117,15 +117,17 @@ def users_list(settings: Settings, fmt: str) -> None:
         accounts.close()
     if fmt == "json":
         click.echo(json.dumps([{"name": u.name, "role": u.role, "disabled": u.disabled, "created": u.created,
-                                "password_changed": u.password_changed} for u in rows], indent=2))
+                                "password_changed": u.password_changed, "permissions": list(u.permissions)}
+                               for u in rows], indent=2))
         return
     if not rows:
         click.echo(f"no users in {accounts.path}; add one with `mashgraph users add NAME --role admin`")
         return
     width = max(len(u.name) for u in rows)
     for u in rows:
+        granted = f"  may: {', '.join(u.permissions)}" if u.permissions else ""
         click.echo(f"{u.name.ljust(width)}  {u.role:<8} {'disabled' if u.disabled else 'active':<8} "
-                   f"created {u.created}")
+                   f"created {u.created}{granted}")
 
 
 @users.command("passwd")
@@ -160,3 +162,31 @@ def users_disable(settings: Settings, name: str, enable: bool) -> None:
     finally:
         accounts.close()
     click.echo(f"{name} {'enabled' if enable else 'disabled'}")
+
+
+@users.command("grant")
+@click.argument("name")
+@click.argument("permission", type=click.Choice(sorted(PERMISSIONS)))
+@click.pass_obj
+def users_grant(settings: Settings, name: str, permission: str) -> None:
+    """Give a user a permission on top of their role (console: the read-only Cypher console, /console)."""
+    accounts = _accounts(settings)
+    try:
+        accounts.grant(name, permission)
+    finally:
+        accounts.close()
+    click.echo(f"{name} may now use the {permission} ({PERMISSIONS[permission]})")
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.argument("permission", type=click.Choice(sorted(PERMISSIONS)))
+@click.pass_obj
+def users_revoke(settings: Settings, name: str, permission: str) -> None:
+    """Take a permission away from a user (from their next click)."""
+    accounts = _accounts(settings)
+    try:
+        accounts.revoke(name, permission)
+    finally:
+        accounts.close()
+    click.echo(f"{name} may no longer use the {permission}")

@@ -1,5 +1,6 @@
 // Draws a mashgraph network with vis-network. The data comes from an inline
-// <script type="application/json" id="network-data"> (exported file) or from
+// <script type="application/json" id="network-data"> (exported file), from
+// #network's data-network attribute (the Cypher console's result), or from
 // the JSON endpoint named by #network's data-src (the explorer page).
 // Labels and titles are plain text: vis-network draws labels on a canvas and
 // shows string titles as text, never as HTML.
@@ -41,7 +42,7 @@
       network.setOptions({ physics: false });
       container.setAttribute("data-rendered", "true");
     });
-    network.selectNodes([data.center]);
+    if (data.center) { network.selectNodes([data.center]); }
     setStatus(data.nodes.length + " nodes, " + data.edges.length + " links" +
       (data.truncated ? " (cut at the node limit: not everything linked is shown)" : "") +
       ". Drag to move, scroll to zoom, hover for details.");
@@ -53,6 +54,7 @@
     if (inline) { draw(JSON.parse(inline.textContent)); return; }
     var container = document.getElementById("network");
     if (!container) { return; }
+    if (container.hasAttribute("data-network")) { draw(JSON.parse(container.getAttribute("data-network"))); return; }
     fetch(container.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) {
         if (!r.ok) { throw new Error("the server answered " + r.status); }
