@@ -106,6 +106,15 @@ def test_a_statement_shows_a_table_and_a_network_and_is_audited_with_its_persons
     assert entry.what.startswith(BETH) and entry.what.endswith("-> 1 rows")
 
 
+def test_a_relationship_before_its_nodes_still_draws_each_node_as_itself(console_client):
+    html = run(console_client, "MATCH (r:Record {key: 'csc-la1:C2'})-[h:HELD_BY]->(a:Agency) RETURN h, a"
+               ).get_data(as_text=True)
+    network = json.loads(unescape(re.search(r"data-network='([^']*)'", html).group(1)))
+    assert sorted((n["id"], n["group"], n["label"]) for n in network["nodes"]) == [
+        ("csc-la1", "agency", "Agency Children's social care"),
+        ("csc-la1:C2", "record", "Beth Example (csc-la1 record)")]
+
+
 def test_parameters_are_name_value_lines_like_the_cypher_command(app, console_client):
     html = run(console_client, "MATCH (p:Person {key: $k}) WHERE p.dob >= date($since) RETURN p.key AS k, $n AS n",
                "k=P2\nsince=1990-01-01\n\nn=[1, 2]").get_data(as_text=True)

@@ -30,16 +30,13 @@ from ..graph.entities import EntityRef, candidate_keys, entity_refs, shown_perso
 from ..graph.query_draft import check_draft, draft_query, draft_slug
 from ..graph.store import one_line
 from ..graph.types import Node, Path, Rel, Result
-from .security import FIELD_LIMITS, audit, needs_reason
+from .security import audit, needs_reason
 from .services import get_accounts, get_settings, get_store
 
 bp = Blueprint("console", __name__)
 
 PERMISSION = "console"
-MAX_STATEMENT = 5000
-MAX_PARAMS = 2000
 MAX_AUDIT_WHAT = 600
-FIELD_LIMITS.update({"statement": MAX_STATEMENT, "params": MAX_PARAMS})
 NETWORK_GROUPS = {"Person", "Record", "Agency", "Referral", "Incident", "Episode", "Concern", "Address",
                   "Household"}
 
@@ -163,16 +160,21 @@ def result_network(result: Result, refs: dict[str, EntityRef], limit: int) -> di
     for row in result.rows:
         for value in row:
             net.add(value)
+    net.link()
     if not net.nodes:
         return None
     return {"nodes": net.nodes, "edges": net.edges, "truncated": net.truncated}
 
 
 class _Network:
+    """Nodes as they come; relationships once every node is in (``link``), so a relationship's
+    end is drawn as its node when the result has it, else as the key it names."""
+
     def __init__(self, refs: dict[str, EntityRef], limit: int) -> None:
         self.refs, self.limit = refs, limit
         self.nodes: list[dict[str, str]] = []
         self.edges: list[dict[str, str]] = []
+        self.rels: list[Rel] = []
         self._ids: set[str] = set()
         self._edge_ids: set[tuple[str, str, str]] = set()
         self.truncated = False
@@ -181,19 +183,23 @@ class _Network:
         if isinstance(value, Node) and value.key is not None:
             self.node(str(value.key), _label(value, self.refs), _group(value.labels))
         elif isinstance(value, Rel) and value.start_key is not None and value.end_key is not None:
-            ends = (str(value.start_key), str(value.end_key))
-            for key in ends:
-                ref = self.refs.get(key)
-                self.node(key, ref.name if ref else key, ref.kind if ref else "other")
-            if set(ends) <= self._ids and (*ends, value.type) not in self._edge_ids:
-                self._edge_ids.add((*ends, value.type))
-                self.edges.append({"from": ends[0], "to": ends[1], "label": value.type})
+            self.rels.append(value)
         elif isinstance(value, Path):
             for item in (*value.nodes, *value.rels):
                 self.add(item)
         elif isinstance(value, (list, tuple)):
             for item in value:
                 self.add(item)
+
+    def link(self) -> None:
+        for rel in self.rels:
+            ends = (str(rel.start_key), str(rel.end_key))
+            for key in ends:
+                ref = self.refs.get(key)
+                self.node(key, ref.name if ref else key, ref.kind if ref else "other")
+            if set(ends) <= self._ids and (*ends, rel.type) not in self._edge_ids:
+                self._edge_ids.add((*ends, rel.type))
+                self.edges.append({"from": ends[0], "to": ends[1], "label": rel.type})
 
     def node(self, key: str, label: str, group: str) -> None:
         if key in self._ids:

@@ -43,7 +43,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 # Every form field and query parameter is refused above its limit (before it can reach the audit log).
 MAX_FIELD_LENGTH = 1000
 FIELD_LIMITS = {"username": MAX_NAME_LENGTH, "password": MAX_PASSWORD_LENGTH, "reason": 200, "q": 200,
-                "user": MAX_NAME_LENGTH, "next": 2000}
+                "user": MAX_NAME_LENGTH, "next": 2000, "statement": 5000, "params": 2000}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
