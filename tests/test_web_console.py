@@ -208,6 +208,7 @@ def test_history_is_each_users_own_newest_first_and_runs_again(app, console_clie
     assert "RETURN $x AS second" not in other.get("/console").get_data(as_text=True)
     assert other.get(f"/console?history={newest.id}").status_code == 404
     assert other.post("/console", data={"history": newest.id, "csrf_token": token(other)}).status_code == 404
+    assert console_client.get("/console?history=99999999999999999999999").status_code == 404
 
 
 # -- save as saved query ------------------------------------------------------------------------------

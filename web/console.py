@@ -17,7 +17,6 @@ with the persons the shown rows name (graph/entities.py ``shown_person_keys``) a
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from typing import Any, Callable
@@ -103,7 +102,7 @@ def draft():
         text = draft_query(statement, _params(params_text), title=title,
                            description=request.form.get("description", ""),
                            returns=request.form.get("returns", "table"), author=g.user.name,
-                           day=dt.date.today().isoformat())
+                           day=get_settings().today_date().isoformat())
         slug = draft_slug(title)
         check_draft(text, slug)
     except (SavedQueryError, QueryError) as err:
@@ -125,7 +124,7 @@ def _submitted() -> tuple[str, str]:
 
 def _own_entry(raw_id: str) -> Any:
     """One of the signed-in user's history entries; 404 for anyone else's (or none)."""
-    entry = get_accounts().history_entry(g.user, int(raw_id)) if raw_id.isdigit() else None
+    entry = get_accounts().history_entry(g.user, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 16 else None
     if entry is None:
         abort(404)
     return entry
