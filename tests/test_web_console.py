@@ -8,6 +8,7 @@ form is in tests/test_web_console_browser.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -17,10 +18,40 @@ import pytest
 
 from mashgraph.graph.query_draft import check_draft
 from mashgraph.web import create_app
-from test_web import (HOSTILE, PASSWORD, _cli, app, audit_rows, client, csrf_from, login,  # noqa: F401
-                      sample_store, users_template)
+from test_web import (HOSTILE, PASSWORD, _cli, app, audit_rows, build_sample_graph, client, csrf_from,  # noqa: F401
+                      login, sample_store, users_template)
 
 BETH = "MATCH (p:Person {key: 'P2'})<-[r:RESOLVES_TO]-(rec:Record) RETURN p, r, rec"
+
+
+# Each write form of Cypher, as an analyst might type it into the console (the browser test types them all).
+WRITES = {
+    "CREATE": "CREATE (p:Person {key: 'P9', display_name: 'Intruder'}) RETURN p",
+    "MERGE": "MERGE (p:Person {key: 'P1'}) ON MATCH SET p.display_name = 'Changed' RETURN p",
+    "SET": "MATCH (p:Person {key: 'P1'}) SET p.display_name = 'Changed' RETURN p",
+    "DELETE": "MATCH (:Referral)-[t:TO]->(:Agency) DELETE t",
+    "DETACH DELETE": "MATCH (p:Person) DETACH DELETE p",
+    "REMOVE": "MATCH (r:Record) REMOVE r.nhs_number RETURN count(r)",
+    "LOAD CSV": "LOAD CSV FROM 'file:///etc/hostname' AS row CREATE (:Person {key: row[0]})",
+}
+# A procedure that writes, in each engine's own words.
+WRITING_PROCEDURES = {
+    "embedded": ["CALL db.idx.fulltext.createNodeIndex('Person', 'display_name')", "CALL db.idx.fulltext.drop('Record')"],
+    "neo4j": ["CALL db.createLabel('Intruder')", "CALL db.createProperty('intruder')"],
+}
+WRITING_PROCEDURES["falkordb-server"] = WRITING_PROCEDURES["embedded"]
+REFUSED = "refused: a read-only query"
+
+NODES_CYPHER = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+RELS_CYPHER = "MATCH (a)-[r]->(b) RETURN a.key AS start, type(r) AS type, properties(r) AS props, b.key AS end"
+
+
+def fingerprint(store) -> tuple[int, int, int, str]:
+    """Node, relationship and index counts, and a checksum of all of them with every property."""
+    parts = [store.read(NODES_CYPHER), store.read(RELS_CYPHER), store.schema()]
+    rows = [sorted(json.dumps(row, default=str, sort_keys=True) for row in part.rows) for part in parts]
+    digest = hashlib.sha256(json.dumps(rows).encode("utf-8")).hexdigest()
+    return len(rows[0]), len(rows[1]), len(rows[2]), digest
 
 
 def accounts_of(app):
@@ -134,6 +165,18 @@ def test_a_write_is_refused_by_the_engine_in_one_line_and_audited(app, console_c
     assert one_line_error(response.get_data(as_text=True)).startswith("refused: a read-only query tried to write")
     assert sample_store.read("MATCH (n) RETURN count(n) AS n").value() == before
     assert audit_rows(app, action="console")[0].what.startswith(statement)
+
+
+def test_every_write_form_is_refused_on_every_engine(store, users_template, tmp_path):
+    build_sample_graph(store)
+    before = fingerprint(store)
+    client = _app(store, users_template, tmp_path).test_client()
+    login(client)
+    for statement in [*WRITES.values(), *WRITING_PROCEDURES[store.backend_kind]]:
+        response = run(client, statement)
+        assert response.status_code == 403, (statement, response.status_code)
+        assert one_line_error(response.get_data(as_text=True)).startswith(REFUSED), statement
+        assert fingerprint(store) == before, f"{statement} changed the graph"
 
 
 def test_a_syntax_error_is_one_line_and_the_statement_stays_in_the_form(console_client):

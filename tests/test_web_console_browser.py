@@ -9,8 +9,6 @@ Set ``MASHGRAPH_CONSOLE_SCREENSHOT=docs/console.png`` to save the screenshot for
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from test_web import ADMIN_PASSWORD, build_sample_graph
+from test_web_console import REFUSED, WRITES, WRITING_PROCEDURES, fingerprint
 from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Watch, chromium_browser  # noqa: F401
 
 pytestmark = [
@@ -25,31 +24,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason=f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)"),
 ]
-
-# Each write form of Cypher, as an analyst might type it into the console.
-WRITES = {
-    "CREATE": "CREATE (p:Person {key: 'P9', display_name: 'Intruder'}) RETURN p",
-    "MERGE": "MERGE (p:Person {key: 'P1'}) ON MATCH SET p.display_name = 'Changed' RETURN p",
-    "SET": "MATCH (p:Person {key: 'P1'}) SET p.display_name = 'Changed' RETURN p",
-    "DELETE": "MATCH (:Referral)-[t:TO]->(:Agency) DELETE t",
-    "DETACH DELETE": "MATCH (p:Person) DETACH DELETE p",
-    "REMOVE": "MATCH (r:Record) REMOVE r.nhs_number RETURN count(r)",
-    "LOAD CSV": "LOAD CSV FROM 'file:///etc/hostname' AS row CREATE (:Person {key: row[0]})",
-    "procedure creating an index": "CALL db.idx.fulltext.createNodeIndex('Person', 'display_name')",
-    "procedure dropping an index": "CALL db.idx.fulltext.drop('Record')",
-}
-
-NODES_CYPHER = "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
-RELS_CYPHER = "MATCH (a)-[r]->(b) RETURN a.key AS start, type(r) AS type, properties(r) AS props, b.key AS end"
-
-
-def fingerprint(store) -> tuple[int, int, int, str]:
-    """Node, relationship and index counts, and a checksum of all of them with every property."""
-    parts = [store.read(NODES_CYPHER), store.read(RELS_CYPHER), store.schema()]
-    rows = [sorted(json.dumps(row, default=str, sort_keys=True) for row in part.rows) for part in parts]
-    digest = hashlib.sha256(json.dumps(rows).encode("utf-8")).hexdigest()
-    return len(rows[0]), len(rows[1]), len(rows[2]), digest
-
 
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory):
@@ -104,12 +78,13 @@ def test_every_write_form_is_refused_in_one_line_and_the_graph_is_unchanged(cons
     watch = Watch(context)
     page = context.new_page()
     sign_in_with_a_reason(page, server)
-    for form, statement in WRITES.items():
+    procedures = {f"procedure {i}": text for i, text in enumerate(WRITING_PROCEDURES["embedded"], 1)}
+    for form, statement in {**WRITES, **procedures}.items():
         run_statement(page, statement)
         error = page.locator("p.console-error")
         assert error.count() == 1, f"{form}: no refusal shown"
         text = error.inner_text()
-        assert text.startswith("refused: a read-only query tried to write"), (form, text)
+        assert text.startswith(REFUSED), (form, text)
         assert "\n" not in text, form
         box = error.bounding_box()
         line = float(error.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
