@@ -16,6 +16,9 @@ from html import unescape
 
 import pytest
 
+from mashgraph.errors import ReadOnlyViolation
+from mashgraph.web.console import LOAD_CSV_REFUSED
+
 from mashgraph.graph.query_draft import check_draft
 from mashgraph.web import create_app
 from test_web import (HOSTILE, PASSWORD, _cli, app, audit_rows, build_sample_graph, client, csrf_from,  # noqa: F401
@@ -167,6 +170,26 @@ def test_a_write_is_refused_by_the_engine_in_one_line_and_audited(app, console_c
     assert audit_rows(app, action="console")[0].what.startswith(statement)
 
 
+@pytest.mark.parametrize("statement", [
+    "MATCH (p:Person) LOAD CSV FROM 'https://127.0.0.1:9/' + p.key AS row RETURN row",
+    "load  csv from 'http://127.0.0.1:9/x' as row return row",
+    "LOAD /* hidden */ CSV FROM 'https://127.0.0.1:9/' AS row RETURN row",
+    "LOAD // line comment\nCSV FROM 'https://127.0.0.1:9/' AS row RETURN row",
+])
+def test_load_csv_is_refused_before_the_engine_sees_it(app, console_client, statement):
+    # A read the engine allows, but the graph server would connect to the URL with graph values in it.
+    response = run(console_client, statement)
+    assert response.status_code == 403
+    assert one_line_error(response.get_data(as_text=True)).startswith(
+        "refused: LOAD CSV is not allowed in the console: it reads from a URL")
+    assert "failed: refused: LOAD CSV" in audit_rows(app, action="console")[0].what
+
+
+def test_a_name_containing_load_csv_as_data_is_not_refused(console_client):
+    html = run(console_client, "RETURN 'payload' AS loadcsv").get_data(as_text=True)
+    assert "1 row." in html
+
+
 def test_every_write_form_is_refused_on_every_engine(store, users_template, tmp_path):
     build_sample_graph(store)
     before = fingerprint(store)
@@ -175,8 +198,13 @@ def test_every_write_form_is_refused_on_every_engine(store, users_template, tmp_
     for statement in [*WRITES.values(), *WRITING_PROCEDURES[store.backend_kind]]:
         response = run(client, statement)
         assert response.status_code == 403, (statement, response.status_code)
-        assert one_line_error(response.get_data(as_text=True)).startswith(REFUSED), statement
+        expected = LOAD_CSV_REFUSED if statement.startswith("LOAD CSV") else REFUSED
+        assert one_line_error(response.get_data(as_text=True)).startswith(expected), statement
         assert fingerprint(store) == before, f"{statement} changed the graph"
+    # The console refuses LOAD CSV before the engine sees it; the engine refuses this one too.
+    with pytest.raises(ReadOnlyViolation):
+        store.read(WRITES["LOAD CSV"])
+    assert fingerprint(store) == before
 
 
 def test_a_syntax_error_is_one_line_and_the_statement_stays_in_the_form(console_client):

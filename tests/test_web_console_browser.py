@@ -17,6 +17,7 @@ import pytest
 
 from test_web import ADMIN_PASSWORD, build_sample_graph
 from test_web_console import REFUSED, WRITES, WRITING_PROCEDURES, fingerprint
+from mashgraph.web.console import LOAD_CSV_REFUSED
 from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Watch, chromium_browser  # noqa: F401
 
 pytestmark = [
@@ -84,7 +85,7 @@ def test_every_write_form_is_refused_in_one_line_and_the_graph_is_unchanged(cons
         error = page.locator("p.console-error")
         assert error.count() == 1, f"{form}: no refusal shown"
         text = error.inner_text()
-        assert text.startswith(REFUSED), (form, text)
+        assert text.startswith(LOAD_CSV_REFUSED if form == "LOAD CSV" else REFUSED), (form, text)
         assert "\n" not in text, form
         box = error.bounding_box()
         line = float(error.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any, Callable
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
-from ..errors import ConfigError, MashgraphError, QueryError, SavedQueryError
+from ..errors import ConfigError, MashgraphError, QueryError, ReadOnlyViolation, SavedQueryError
 from ..graph.cli import parse_cli_params
 from ..graph.entities import EntityRef, candidate_keys, entity_refs, shown_person_keys
 from ..graph.query_draft import check_draft, draft_query, draft_slug
@@ -35,6 +36,12 @@ from .services import get_accounts, get_settings, get_store
 bp = Blueprint("console", __name__)
 
 PERMISSION = "console"
+# LOAD CSV reads from a URL: the engine allows it in a read-only query, and the graph server then
+# connects wherever the URL says, with values from the graph in it (measured on FalkorDB 4.22).
+# The engine enforces read-only; this refuses the one read that can send data off the machine.
+# Comments between the two words do not hide it.
+LOAD_CSV = re.compile(r"\bLOAD(?:\s|/\*.*?\*/|//[^\n]*(?:\n|$))+CSV\b", re.IGNORECASE | re.DOTALL)
+LOAD_CSV_REFUSED = "refused: LOAD CSV is not allowed in the console"
 MAX_AUDIT_WHAT = 600
 NETWORK_GROUPS = {"Person", "Record", "Agency", "Referral", "Incident", "Episode", "Concern", "Address",
                   "Household"}
@@ -78,6 +85,7 @@ def run():
     get_accounts().add_history(g.user, statement, params_text)
     try:
         params = _params(params_text)
+        _refuse_load_csv(statement)
         result = get_store().read(statement, params)
     except (QueryError, ConfigError) as err:
         audit("console", _what(statement, params_text, f"failed: {err.message}"))
@@ -109,6 +117,12 @@ def draft():
         return _render(statement, params_text, error=err), err.http_status
     return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="{slug}.cypher"'})
+
+
+def _refuse_load_csv(statement: str) -> None:
+    if LOAD_CSV.search(statement):
+        raise ReadOnlyViolation(f"{LOAD_CSV_REFUSED}: it reads from a URL, which can send graph data to another machine",
+                                hint="load extracts with mashgraph ingest instead")
 
 
 def _submitted() -> tuple[str, str]:
