@@ -82,7 +82,8 @@ def build_world(args: argparse.Namespace) -> dict[str, Any]:
 
     settings = load_settings(environ={}, start_timeout_s=900)
     with open_store(str(Path(args.dir) / "graph"), settings) as store:
-        facts = bench_queries.build(args, store)
+        build_args = argparse.Namespace(**{**vars(args), "reuse_graph": args.reuse, "marker": "graph.done"})
+        facts = bench_queries.build(build_args, store)
         library = load_library()
         samples = bench_queries.sample_params(store, library)
         rng = random.Random(args.seed)
