@@ -66,17 +66,26 @@ def build_harness() -> str:
 
 
 def _read_line_with(proc: subprocess.Popen, marker: str, timeout_s: float, what: str) -> str:
-    """The first line of ``proc``'s stdout that holds ``marker``; the process dying or the deadline is an error."""
+    """The first line of ``proc``'s stdout that holds ``marker``; the process dying or the deadline is an error.
+
+    Reads the pipe's file descriptor directly: ``select`` on it says nothing about lines a
+    buffered reader already holds, so reading through ``proc.stdout`` could wait out the
+    deadline with the marker line sitting in its buffer (it did, once in CI).
+    """
     deadline = time.monotonic() + timeout_s
+    fd = proc.stdout.fileno()
+    pending = ""
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         if not ready:
             break
-        line = proc.stdout.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             raise RuntimeError(f"{what} exited ({proc.wait()}) before it was ready")
-        if marker in line:
-            return line.strip()
+        *lines, pending = (pending + chunk.decode("utf-8", "replace")).split("\n")
+        for line in lines:
+            if marker in line:
+                return line.strip()
     proc.kill()
     proc.wait()
     raise RuntimeError(f"{what} was not ready within {timeout_s:.0f} s")
