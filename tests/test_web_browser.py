@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,11 +34,25 @@ pytestmark = [
 ]
 
 
+
+@contextmanager
+def serve_in_thread(app):
+    """``app`` served on http://127.0.0.1:<free port>/ by a thread of this process; yields the base URL."""
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The explorer on http://127.0.0.1:<free port>/ with the sample graph and an admin user."""
-    from werkzeug.serving import make_server
-
     from mashgraph.graph import open_store
     from mashgraph.settings import load_settings
     from mashgraph.web import create_app
@@ -52,12 +67,8 @@ def server(tmp_path_factory):
         # This walk checks drawing and requests; the reason page (on by default) is tested in test_web.py.
         app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite"),
                           "MASHGRAPH_REQUIRE_REASON": False})
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{httpd.server_port}"
-        httpd.shutdown()
-        thread.join(timeout=10)
+        with serve_in_thread(app) as base:
+            yield base
         app.extensions["mashgraph"].accounts.close()
 
 

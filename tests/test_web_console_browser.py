@@ -10,7 +10,6 @@ Set ``MASHGRAPH_CONSOLE_SCREENSHOT=docs/console.png`` to save the screenshot for
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from test_web import ADMIN_PASSWORD, build_sample_graph
 from test_web_console import REFUSED, WRITES, WRITING_PROCEDURES, fingerprint
 from mashgraph.web.console import LOAD_CSV_REFUSED
-from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Watch, chromium_browser  # noqa: F401
+from test_web_browser import serve_in_thread, CHROMIUM, CHROMIUM_ARGS, Watch, chromium_browser  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,8 +28,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory):
     """The explorer with the sample graph and an admin granted the console; yields (url, store)."""
-    from werkzeug.serving import make_server
-
     from mashgraph.graph import open_store
     from mashgraph.settings import load_settings
     from mashgraph.web import create_app
@@ -44,12 +41,8 @@ def console_server(tmp_path_factory):
     with open_store(str(root / "graph"), load_settings(environ={})) as store:
         build_sample_graph(store)
         app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite")})
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{httpd.server_port}", store
-        httpd.shutdown()
-        thread.join(timeout=10)
+        with serve_in_thread(app) as base:
+            yield base, store
         app.extensions["mashgraph"].accounts.close()
 
 

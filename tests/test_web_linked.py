@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,7 +17,7 @@ import pytest
 
 from conftest import FIXTURES
 from test_web import ADMIN_PASSWORD, HOSTILE, PASSWORD, audit_rows, login
-from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Watch
+from test_web_browser import serve_in_thread, CHROMIUM, CHROMIUM_ARGS, Watch
 from truth_links import link_by_truth
 
 PATTERNS = [json.loads(line) for line in (FIXTURES / "synth" / "truth" / "patterns.jsonl").read_text().splitlines()]
@@ -151,20 +150,14 @@ def needs_chromium(test):
 
 @pytest.fixture(scope="module")
 def server(synth_store, users, tmp_path_factory):
-    from werkzeug.serving import make_server
-
     from mashgraph.web import create_app
 
     db = tmp_path_factory.mktemp("srv") / "users.sqlite"
     shutil.copyfile(users, db)
     # The reason page (on by default) is tested in test_web.py; the Flask tests here state one.
     app = create_app({"STORE": synth_store, "MASHGRAPH_USERS_DB": str(db), "MASHGRAPH_REQUIRE_REASON": False})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as base:
+        yield base
     app.extensions["mashgraph"].accounts.close()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +18,7 @@ from mashgraph.ingest.resolve import ResolveSettings, resolve_records, review_pa
 from mashgraph.ingest.resolve.decisions import list_decisions
 
 from test_resolve import _assignments, _small_store
-from test_web_browser import CHROMIUM, CHROMIUM_ARGS, Watch
+from test_web_browser import serve_in_thread, CHROMIUM, CHROMIUM_ARGS, Watch
 
 PASSWORD = "analyst-password-1"
 
@@ -33,8 +32,6 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def resolved_server(tmp_path_factory):
     """The explorer on a free port of 127.0.0.1, on a resolved store with pairs to review."""
-    from werkzeug.serving import make_server
-
     from mashgraph.web import create_app
     from mashgraph.web.accounts import Accounts
 
@@ -46,12 +43,8 @@ def resolved_server(tmp_path_factory):
     settings = ResolveSettings(model_dir=str(root / "models"))
     resolve_records(store, settings)
     app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", store, settings
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as base:
+        yield base, store, settings
     app.extensions["mashgraph"].accounts.close()
     store.close()
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from conftest import FIXTURES
 from test_web import ADMIN_PASSWORD
-from test_web_browser import CHROMIUM, Watch, chromium_browser  # noqa: F401 (fixture)
+from test_web_browser import serve_in_thread, CHROMIUM, Watch, chromium_browser  # noqa: F401 (fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,8 +31,6 @@ MAX_PAGE_VIEWS = 6
 @pytest.fixture(scope="module")
 def fixture_server(tmp_path_factory):
     """The explorer over the ingested fixture (truth links), today = the world's last day."""
-    from werkzeug.serving import make_server
-
     from mashgraph.graph import open_store
     from mashgraph.ingest.jobs import run_job
     from mashgraph.settings import load_settings
@@ -51,12 +48,8 @@ def fixture_server(tmp_path_factory):
         link_by_truth(store, TRUTH / "records.csv")
         app = create_app({"STORE": store, "MASHGRAPH_USERS_DB": str(root / "users.sqlite"),
                           "MASHGRAPH_TODAY": "2025-03-31", "MASHGRAPH_REQUIRE_REASON": True})
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{httpd.server_port}", store
-        httpd.shutdown()
-        thread.join(timeout=10)
+        with serve_in_thread(app) as base:
+            yield base, store
         app.extensions["mashgraph"].accounts.close()
 
 
