@@ -1,4 +1,4 @@
-"""Derived facts stored on Person and Household nodes, so that whole-graph
+"""Derived facts stored on events, Person and Household nodes, so that whole-graph
 fragmentation rankings answer in well under a second.
 
 Who knows which concern about whom (DESIGN.md "knows", "involved",
@@ -24,7 +24,14 @@ Per ``Person`` (every person; lists sorted):
   (null when there are no pairs);
 - ``frag_last_raised``: the latest date of an event raising a concern about the person,
   ``frag_undated``: whether one of those events has no date (``siloed-concern``
-  uses both to skip people who cannot have a siloed concern).
+  uses both to skip people who cannot have a siloed concern);
+- ``frag_last_siloed``: the latest date of a concern (other than "no factors") that an
+  involved agency does not know, null when there is none (``siloed-concern`` reads only
+  the people with the most recent ones when its dates allow).
+
+Per event (``Referral``, ``Incident``, ``Episode``; :func:`~mashgraph.graph.knowledge.event_facts_cypher`):
+``frag_known_by``, the agencies that know of it, and ``frag_raised_by``, the agency that
+raised it (``toxic-trio`` and ``siloed-concern`` read them). They are refreshed first.
 
 Per ``Household`` (members = persons with a record ``MEMBER_OF`` it; the concerns,
 agencies and knowledge of all members together): ``frag_members``,
@@ -46,7 +53,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .knowledge import PERSON_SUBJECT, knowledge_body
+from .knowledge import PERSON_SUBJECT, event_facts_cypher, knowledge_body
+from .model import EVENT_KINDS
 
 __all__ = ["refresh_facts", "refresh_linked_risk", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
            "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER"]
@@ -64,6 +72,7 @@ PERSON_FACTS_CYPHER = ("UNWIND $rows AS row\nMATCH (p:Person {key: row.key})" + 
     p.frag_unknown_pairs = unknown,
     p.fragmentation = fragmentation,
     p.frag_last_raised = last_raised,
+    p.frag_last_siloed = last_siloed,
     p.frag_undated = (undated = 1)
 RETURN count(p) AS persons
 """)
@@ -104,15 +113,20 @@ RETURN count(h) AS households
 
 @dataclass
 class FactsReport:
+    events: int = 0
     persons: int = 0
     households: int = 0
     elapsed: float = 0.0
 
 
 def refresh_facts(store: Any, batch_size: int = BATCH_SIZE) -> FactsReport:
-    """Recompute the derived facts of every Person, then every Household (idempotent)."""
+    """Recompute the derived facts of every event, then every Person, then every Household (idempotent)."""
     t = time.perf_counter()
     report = FactsReport()
+    for kind in EVENT_KINDS.values():
+        events = [{"key": k} for k in store.read(f"MATCH (x:{kind.label}) RETURN x.key AS key ORDER BY key",
+                                                 timeout=600).column("key")]
+        report.events += store.write_batches(event_facts_cypher(kind.label), events, batch_size)
     persons = [{"key": k} for k in store.read(PERSON_KEYS_CYPHER, timeout=600).column("key")]
     report.persons = store.write_batches(PERSON_FACTS_CYPHER, persons, batch_size)
     households = [{"key": k} for k in store.read(HOUSEHOLD_KEYS_CYPHER, timeout=600).column("key")]

@@ -87,12 +87,13 @@ def facts() -> None:
 @facts.command("refresh")
 @click.pass_obj
 def facts_refresh(settings: Settings) -> None:
-    """Recompute the facts of every person and household (ingestion and resolution do it themselves)."""
+    """Recompute the facts of every event, person and household (ingestion and resolution do it themselves)."""
     from .analytics import refresh_facts
 
     with open_store(settings.db, settings) as store:
         report = refresh_facts(store)
-    click.echo(f"facts refreshed: {report.persons:,} persons, {report.households:,} households "
+    click.echo(f"facts refreshed: {report.events:,} events, {report.persons:,} persons, "
+               f"{report.households:,} households "
                f"in {report.elapsed:.1f} s")
 
 

@@ -7,7 +7,7 @@ household), ``any`` or ``adult``.
 
 from __future__ import annotations
 
-__all__ = ["CIN_FACTORS", "ADULT_RISKS", "ALL_CONCERNS", "REFERRAL_SOURCES", "AGENCY_KINDS"]
+__all__ = ["CIN_FACTORS", "ADULT_RISKS", "ALL_CONCERNS", "NO_FACTORS", "REFERRAL_SOURCES", "AGENCY_KINDS"]
 
 _SUBJECT = {"A": "child", "B": "parent", "C": "household"}
 
@@ -69,6 +69,9 @@ ADULT_RISKS: dict[str, tuple[str, str]] = {
 }
 
 ALL_CONCERNS: dict[str, tuple[str, str]] = {**CIN_FACTORS, **ADULT_RISKS}
+
+# "No factors identified": an assessment outcome, not a concern that can be siloed.
+NO_FACTORS = "21"
 
 REFERRAL_SOURCES: dict[str, str] = {
     "1A": "individual: family member", "1B": "individual: acquaintance",

@@ -23,11 +23,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .concerns import NO_FACTORS
 from .model import EVENT_KINDS, TOLD_RELS
 
 __all__ = ["KnowledgeGap", "knowledge_body", "knowledge_gap", "PERSON_SUBJECT", "RECORD_SUBJECT",
            "PERSON_KNOWLEDGE_CYPHER", "RECORD_KNOWLEDGE_CYPHER",
-           "HOUSEHOLD_KNOWLEDGE_CYPHER", "concern_order"]
+           "HOUSEHOLD_KNOWLEDGE_CYPHER", "concern_order", "event_facts_cypher"]
 
 _ABOUT = "|".join(kind.about for kind in EVENT_KINDS.values())          # ABOUT|INVOLVES|FOR
 _RAISED_BY = "|".join(kind.raised_by for kind in EVENT_KINDS.values())  # MADE|RECORDED|RUNS
@@ -40,7 +41,7 @@ RECORD_SUBJECT = "(p)"
 
 def knowledge_body(records: str) -> str:
     """Cypher that, for a bound subject ``p`` whose records match the pattern ``records``,
-    ends with ``WITH p, involved, items, last_raised, undated, concerns, unknown, pairs, fragmentation``:
+    ends with ``WITH p, involved, items, last_raised, last_siloed, undated, concerns, unknown, pairs, fragmentation``:
 
     - ``involved``: agency keys, sorted; ``concerns``: concern codes, sorted;
     - ``items``: ``[concern, knowers, raisers]`` per concern (knowers include agencies
@@ -48,6 +49,10 @@ def knowledge_body(records: str) -> str:
     - ``unknown`` / ``pairs``: the (concern, involved agency) pairs not known / in all, and
       ``fragmentation`` their share (null when there are no pairs);
     - ``last_raised``: the latest date of a concern-raising event; ``undated``: 1 if one has none.
+
+    - ``last_siloed``: the latest date of a concern (other than "no factors",
+      :data:`~mashgraph.graph.concerns.NO_FACTORS`) that an involved agency does not know;
+      null when there is none (``siloed-concern`` keeps its most recent rows with it).
 
     ``records`` is one of the subject constants above, never caller text. The directed
     knower expansions are deliberate: FalkorDB runs two directed ones much faster than
@@ -67,18 +72,52 @@ WITH p, involved, c.key AS concern, ra.key AS raiser, ta.key AS told, coalesce(x
 WITH p, involved, concern, collect(DISTINCT raiser) AS raisers, collect(DISTINCT told) AS told_keys,
      max(d) AS last_d, max(undated) AS undated
 WITH p, involved, concern, raisers, raisers + [k IN told_keys WHERE NOT k IN raisers] AS knowers, last_d, undated
+WITH p, involved, concern, raisers, knowers, last_d, undated,
+     CASE WHEN concern <> '{NO_FACTORS}' AND any(a IN involved WHERE NOT a IN knowers) THEN last_d END AS siloed_d
 ORDER BY concern
 WITH p, involved, collect(CASE WHEN concern IS NULL THEN null ELSE [concern, knowers, raisers] END) AS items,
-     max(last_d) AS last_raised, max(undated) AS undated
-WITH p, involved, items, last_raised, undated, [i IN items | i[0]] AS concerns,
+     max(last_d) AS last_raised, max(siloed_d) AS last_siloed, max(undated) AS undated
+WITH p, involved, items, last_raised, last_siloed, undated, [i IN items | i[0]] AS concerns,
      reduce(u = 0, i IN items | u + size([a IN involved WHERE NOT a IN i[1]])) AS unknown
-WITH p, involved, items, last_raised, undated, concerns, unknown, size(concerns) * size(involved) AS pairs
-WITH p, involved, items, last_raised, undated, concerns, unknown, pairs,
+WITH p, involved, items, last_raised, last_siloed, undated, concerns, unknown,
+     size(concerns) * size(involved) AS pairs
+WITH p, involved, items, last_raised, last_siloed, undated, concerns, unknown, pairs,
      CASE WHEN pairs = 0 THEN null ELSE toFloat(unknown) / pairs END AS fragmentation
 """
 
 
 _KNOWLEDGE_RETURN = "RETURN involved, items, pairs, unknown, fragmentation\n"
+
+
+def event_facts_cypher(label: str) -> str:
+    """Cypher that stores, on each event of ``label`` in ``$rows`` ([{key}]), who knows of it:
+
+    - ``frag_known_by``: the agencies that raised it or were sent or told of it (sorted);
+    - ``frag_raised_by``: the agency that raised it, or the one it was sent to when no raiser
+      is recorded (null when neither is).
+
+    The same "knows" as :func:`knowledge_body`, per event, so that the pattern queries
+    (``toxic-trio``, ``siloed-concern``) read two properties instead of expanding every
+    event's agencies. ``label`` is one of :data:`~mashgraph.graph.model.EVENT_KINDS`' labels,
+    never caller text.
+    """
+    if label not in {kind.label for kind in EVENT_KINDS.values()}:
+        raise ValueError(f"not an event label: {label!r}")
+    return f"""UNWIND $rows AS row
+MATCH (x:{label} {{key: row.key}})
+OPTIONAL MATCH (x)<-[:{_RAISED_BY}]-(ra:Agency)
+WITH x, ra.key AS raiser ORDER BY raiser
+WITH x, collect(DISTINCT raiser) AS raisers
+OPTIONAL MATCH (x)-[t:{_TOLD}]->(ta:Agency)
+WITH x, raisers, ta.key AS told, CASE WHEN type(t) = 'TO' THEN ta.key END AS sent ORDER BY told
+WITH x, raisers, collect(DISTINCT told) AS told_keys, collect(DISTINCT sent) AS sent_to
+WITH x, raisers, sent_to, raisers + [k IN told_keys WHERE NOT k IN raisers] AS knowers
+UNWIND CASE WHEN size(knowers) = 0 THEN [null] ELSE knowers END AS k
+WITH x, raisers, sent_to, k ORDER BY k
+WITH x, raisers, sent_to, collect(k) AS known_by
+SET x.frag_known_by = known_by, x.frag_raised_by = coalesce(head(raisers), head(sent_to))
+RETURN count(x) AS events
+"""
 
 PERSON_KNOWLEDGE_CYPHER = "MATCH (p:Person {key: $key})" + knowledge_body(PERSON_SUBJECT) + _KNOWLEDGE_RETURN
 RECORD_KNOWLEDGE_CYPHER = "MATCH (p:Record {key: $key})" + knowledge_body(RECORD_SUBJECT) + _KNOWLEDGE_RETURN

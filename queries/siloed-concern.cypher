@@ -6,26 +6,30 @@
 //   that kind about the person itself, was not sent it and was never told
 //   of it. "No factors identified" (21) is not a concern. One row per
 //   person, concern and unaware agency, most recent first.
-//   The agencies working with each person, and which people have nothing
-//   siloed at all, are read from facts worked out after each ingestion job
-//   and each resolution of identities (graph/analytics.py).
+//   The agencies working with each person, which people have nothing
+//   siloed at all, who knows of each event and, when `until` is after all of
+//   a person's concerns, the date of their latest siloed concern (so that
+//   only the people who can hold the `limit` most recent rows are read) come
+//   from facts worked out after each ingestion job and each resolution of
+//   identities (graph/analytics.py). The rows are the same as without them.
 // params:
 //   since: {type: date, default: 2000-01-01, help: only concerns first raised on or after this date}
 //   until: {type: date, default: today, help: only concerns raised on or before this date}
 //   limit: {type: int, default: 500, help: most rows to list}
 // tags: [patterns, fragmentation, sharing]
 // returns: table
-MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+MATCH (q:Person)
+WHERE q.frag_last_siloed IS NOT NULL AND NOT q.frag_undated AND q.frag_last_raised <= date($until)
+WITH q.frag_last_siloed AS latest ORDER BY latest DESC LIMIT $limit
+WITH min(latest) AS cutoff
+MATCH (p:Person)
+WHERE p.frag_last_siloed >= cutoff OR p.frag_undated OR p.frag_last_raised > date($until)
+WITH p
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
 WHERE c.key <> '21'
-  AND (p.frag_unknown_pairs > 0 OR p.frag_undated OR p.frag_last_raised > date($until))
 WITH DISTINCT p, c, x, coalesce(x.date, x.start) AS d
 WHERE d <= date($until)
-OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
-WITH p, c, x, d, ra
-OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
-WITH p, c, x, d, collect(ra.key) AS raisers, collect(ta.key) AS told,
-     collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
-WITH p, c, d, raisers + told AS knowers, coalesce(head(raisers), head(sent_to)) AS raiser
+WITH p, c, d, x.frag_known_by AS knowers, x.frag_raised_by AS raiser
 ORDER BY raiser
 WITH p, c, collect(knowers) AS knower_lists, collect(DISTINCT raiser) AS raised_by,
      min(d) AS first_raised, max(d) AS last_raised

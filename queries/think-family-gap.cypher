@@ -21,12 +21,14 @@ WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
 WITH v, concerns, collect(DISTINCT c1) AS via_household
-OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
-WITH v, concerns, via_household, collect({c: c2, f1: l1.from, t1: l1.to, f2: l2.from, t2: l2.to}) AS via_address
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(a:Address)
+WITH v, concerns, via_household, a, collect([l1.from, l1.to]) AS stays
+OPTIONAL MATCH (a)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
+WITH v, concerns, via_household, collect({c: c2, stays: stays, f2: l2.from, t2: l2.to}) AS via_address
 UNWIND concerns AS k
 WITH v, k, via_household + [m IN via_address
-       WHERE (m.f1 IS NULL OR m.f1 <= k.d) AND (m.t1 IS NULL OR m.t1 >= k.d)
-         AND (m.f2 IS NULL OR m.f2 <= k.d) AND (m.t2 IS NULL OR m.t2 >= k.d) | m.c] AS others
+       WHERE (m.f2 IS NULL OR m.f2 <= k.d) AND (m.t2 IS NULL OR m.t2 >= k.d)
+         AND any(l IN m.stays WHERE (l[0] IS NULL OR l[0] <= k.d) AND (l[1] IS NULL OR l[1] >= k.d)) | m.c] AS others
 UNWIND others AS c
 WITH DISTINCT v, k, c
 WHERE c <> v AND c.dob <= k.d AND c.dob > k.d - duration({years: 18}) AND c.dob.year > k.d.year - 80

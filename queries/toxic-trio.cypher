@@ -9,6 +9,9 @@
 //   to a household when it was raised about anyone recorded as a member of
 //   it. A window starts on the date of one of the concerns. One row per
 //   household: its latest such window, who raised what, and who is in it.
+//   Only households whose members' stored facts hold all three kinds of
+//   concern are read, and who knows of each event is read from its facts
+//   (graph/analytics.py, refreshed after each ingestion job and resolution).
 // params:
 //   since: {type: date, default: 2000-01-01, help: only concerns raised on or after this date}
 //   until: {type: date, default: today, help: only concerns raised on or before this date}
@@ -16,20 +19,20 @@
 //   limit: {type: int, default: 200, help: most households to list}
 // tags: [patterns, households, weekly]
 // returns: table
-MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+MATCH (h:Household)
+WHERE any(k IN h.frag_concerns WHERE k IN ['3B', '3C']) AND any(k IN h.frag_concerns WHERE k IN ['4B', '4C'])
+  AND any(k IN h.frag_concerns WHERE k IN ['1B', '1C', '2B', '2C'])
+MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
+WITH DISTINCT h, p
+MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
 WHERE c.key IN ['1B', '1C', '2B', '2C', '3B', '3C', '4B', '4C']
-WITH DISTINCT c, x, p, coalesce(x.date, x.start) AS d
+WITH DISTINCT h, c, x, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until)
-MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
 WITH DISTINCT h, x, d,
      CASE WHEN c.key IN ['3B', '3C'] THEN 'domestic abuse'
           WHEN c.key IN ['4B', '4C'] THEN 'mental health'
           ELSE 'substance misuse' END AS need
-OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
-WITH h, x, d, need, collect(ra.key) AS raisers
-OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
-WITH h, x, d, need, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
-WITH h, x, d, need, coalesce(head(raisers), head(sent_to)) AS raiser, raisers + told AS knowers
+WITH h, x, d, need, x.frag_raised_by AS raiser, x.frag_known_by AS knowers
 ORDER BY h.key, d, x.key, need
 WITH h, collect({d: d, need: need, raiser: raiser, knowers: knowers}) AS events
 UNWIND events AS anchor

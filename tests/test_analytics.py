@@ -1,7 +1,8 @@
 """The derived fragmentation facts (graph/analytics.py) against the definitions.
 
 The rankings ``fragmentation-persons``, ``fragmentation-households`` and
-``agency-sharing-matrix`` (and ``siloed-concern``, to skip people) read facts that ``refresh_facts`` stores on Person and
+``agency-sharing-matrix`` (and ``siloed-concern``, ``toxic-trio`` and ``think-family-gap``, to skip
+people, households and agency look-ups) read facts that ``refresh_facts`` stores on events, Person and
 Household nodes. Here the same rankings are also computed straight from the
 graph, by the queries as they were before the facts existed (DESIGN.md
 "knows", "involved", fragmentation; kept below as ``*_DIRECT_CYPHER``), and
@@ -116,11 +117,88 @@ ORDER BY last_raised DESC, person, concern, agency
 LIMIT $limit
 """
 
+# toxic-trio and think-family-gap before they read the facts (households' concerns, who knows
+# of each event) and expanded the adults' addresses once per address.
+TOXIC_TRIO_DIRECT_CYPHER = """
+MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(p:Person)
+WHERE c.key IN ['1B', '1C', '2B', '2C', '3B', '3C', '4B', '4C']
+WITH DISTINCT c, x, p, coalesce(x.date, x.start) AS d
+WHERE d >= date($since) AND d <= date($until)
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
+WITH DISTINCT h, x, d,
+     CASE WHEN c.key IN ['3B', '3C'] THEN 'domestic abuse'
+          WHEN c.key IN ['4B', '4C'] THEN 'mental health'
+          ELSE 'substance misuse' END AS need
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
+WITH h, x, d, need, collect(ra.key) AS raisers
+OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
+WITH h, x, d, need, raisers, collect(ta.key) AS told, collect(CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent_to
+WITH h, x, d, need, coalesce(head(raisers), head(sent_to)) AS raiser, raisers + told AS knowers
+ORDER BY h.key, d, x.key, need
+WITH h, collect({d: d, need: need, raiser: raiser, knowers: knowers}) AS events
+UNWIND events AS anchor
+WITH h, anchor.d AS start,
+     [e IN events WHERE e.d >= anchor.d AND e.d <= anchor.d + duration({months: $window_months})] AS win
+WITH DISTINCT h, start, win
+WITH h, start, win,
+     reduce(s = [], e IN win | CASE WHEN e.need IN s THEN s ELSE s + e.need END) AS needs,
+     reduce(s = [], e IN win | CASE WHEN e.raiser IS NULL OR e.raiser IN s THEN s ELSE s + e.raiser END) AS raisers,
+     reduce(s = [], e IN win | s + [k IN e.knowers WHERE NOT k IN s]) AS knowers
+WHERE size(needs) = 3 AND size(raisers) >= 2
+WITH h, start, win, raisers,
+     [k IN knowers | size(reduce(s = [], e IN win |
+        CASE WHEN k IN e.knowers AND NOT e.need IN s THEN s + e.need ELSE s END))] AS coverage
+WHERE all(n IN coverage WHERE n < 3)
+WITH h, start, win ORDER BY h.key, start DESC
+WITH h, collect({start: start, win: win})[0] AS latest
+WITH h, latest.start AS window_start, latest.win AS win,
+     reduce(s = latest.start, e IN latest.win | CASE WHEN e.d > s THEN e.d ELSE s END) AS window_end
+WITH h, window_start, window_end, [e IN win | coalesce(e.raiser, '?') + ': ' + e.need] AS labels
+WITH h, window_start, window_end, reduce(s = [], l IN labels | CASE WHEN l IN s THEN s ELSE s + l END) AS raised
+MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
+WITH h, window_start, window_end, raised, m ORDER BY m.key
+WITH h, window_start, window_end, raised, collect(DISTINCT m.key) AS people
+RETURN h.key AS household, people, window_start, window_end, raised AS raised_by
+ORDER BY window_end DESC, household
+LIMIT $limit
+"""
+
+THINK_FAMILY_GAP_DIRECT_CYPHER = """
+MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
+WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
+WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
+WITH v, x, d, collect(ac.key) AS risks
+WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
+WITH v, concerns, collect(DISTINCT c1) AS via_household
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
+WITH v, concerns, via_household, collect({c: c2, f1: l1.from, t1: l1.to, f2: l2.from, t2: l2.to}) AS via_address
+UNWIND concerns AS k
+WITH v, k, via_household + [m IN via_address
+       WHERE (m.f1 IS NULL OR m.f1 <= k.d) AND (m.t1 IS NULL OR m.t1 >= k.d)
+         AND (m.f2 IS NULL OR m.f2 <= k.d) AND (m.t2 IS NULL OR m.t2 >= k.d) | m.c] AS others
+UNWIND others AS c
+WITH DISTINCT v, k, c
+WHERE c <> v AND c.dob <= k.d AND c.dob > k.d - duration({years: 18}) AND c.dob.year > k.d.year - 80
+WITH v, k, c,
+     [(c)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency)
+      WHERE r.date >= k.d - duration({months: $window_months}) AND r.date <= k.d + duration({months: $window_months}) | r.key] AS referrals
+WHERE size(referrals) = 0
+WITH v, c, k ORDER BY v.key, c.key, k.d DESC, k.x
+WITH v, c, collect(k)[0] AS latest
+RETURN v.key AS person, v.display_name AS name, latest.d AS concern_date, latest.x AS concern,
+       latest.risks AS risk_types, c.key AS child, c.display_name AS child_name, c.dob AS child_dob
+ORDER BY concern_date DESC, person, child
+LIMIT $limit
+"""
+
 DIRECT = {
     "fragmentation-persons": FRAGMENTATION_PERSONS_DIRECT_CYPHER,
     "fragmentation-households": FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER,
     "agency-sharing-matrix": AGENCY_SHARING_MATRIX_DIRECT_CYPHER,
     "siloed-concern": SILOED_CONCERN_DIRECT_CYPHER,
+    "toxic-trio": TOXIC_TRIO_DIRECT_CYPHER,
+    "think-family-gap": THINK_FAMILY_GAP_DIRECT_CYPHER,
 }
 
 PARAMS = [
@@ -134,7 +212,28 @@ PARAMS = [
     ("siloed-concern", {"since": "2000-01-01", "until": "today", "limit": 100000}),
     ("siloed-concern", {"since": "2024-01-01", "until": "2024-06-30", "limit": 100000}),
     ("siloed-concern", {"since": "2000-01-01", "until": "2024-03-04", "limit": 100000}),
+    # ... and, when `until` is after everything, reads only the people who can hold the newest rows.
+    ("siloed-concern", {"since": "2000-01-01", "until": "today", "limit": 1}),
+    ("siloed-concern", {"since": "2000-01-01", "until": "today", "limit": 7}),
+    ("siloed-concern", {"since": "2024-06-01", "until": "today", "limit": 40}),
+    ("siloed-concern", {"since": "2000-01-01", "until": "2024-09-30", "limit": 25}),
+    ("toxic-trio", {"since": "2000-01-01", "until": "today", "window_months": 12, "limit": 100000}),
+    ("toxic-trio", {"since": "2000-01-01", "until": "today", "window_months": 36, "limit": 100000}),
+    ("toxic-trio", {"since": "2023-01-01", "until": "2024-06-30", "window_months": 12, "limit": 100000}),
+    ("think-family-gap", {"since": "2000-01-01", "until": "today", "window_months": 12, "limit": 100000}),
+    ("think-family-gap", {"since": "2023-01-01", "until": "2024-06-30", "window_months": 6, "limit": 100000}),
 ]
+
+# Who knows of each event, straight from its relationships (graph/knowledge.py event_facts_cypher stores it).
+EVENT_FACTS_DIRECT_CYPHER = """
+MATCH (x) WHERE x:Referral OR x:Incident OR x:Episode
+OPTIONAL MATCH (x)<-[:MADE|RECORDED|RUNS]-(ra:Agency)
+WITH x, collect(DISTINCT ra.key) AS raisers
+OPTIONAL MATCH (x)-[t:TO|SHARED_WITH]->(ta:Agency)
+WITH x, raisers, collect(DISTINCT ta.key) AS told, collect(DISTINCT CASE WHEN type(t) = 'TO' THEN ta.key END) AS sent
+RETURN x.key AS key, raisers + [k IN told WHERE NOT k IN raisers] AS knowers, raisers, sent,
+       x.frag_known_by AS known_by, x.frag_raised_by AS raised_by
+"""
 
 
 def _rounded(rows):
@@ -148,6 +247,11 @@ def assert_facts_match_definitions(store):
         stored, truncated = run_saved_query(store, LIBRARY[slug], values, row_cap=-1)
         assert stored.columns == direct.columns, slug
         assert _rounded(stored.rows) == _rounded(direct.rows), (slug, params)
+    events = store.read(EVENT_FACTS_DIRECT_CYPHER).records()
+    assert events
+    for e in events:
+        assert e["known_by"] == sorted(e["knowers"]), e["key"]
+        assert e["raised_by"] == (min(e["raisers"]) if e["raisers"] else min(e["sent"], default=None)), e["key"]
 
 
 def _hand_store(path):
@@ -238,7 +342,10 @@ def test_the_refresh_command_refreshes(tmp_path):
         store.write("MATCH (p:Person) REMOVE p.frag_involved, p.frag_pairs")
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "graph"), "facts", "refresh"])
     assert result.exit_code == 0, result.output
-    assert "facts refreshed: 6 persons, 2 households" in result.output
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        store_events = store.read("MATCH (x) WHERE x:Referral OR x:Incident OR x:Episode RETURN count(x)").value()
+    assert store_events > 0
+    assert f"facts refreshed: {store_events} events, 6 persons, 2 households" in result.output
     with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
         assert_facts_match_definitions(store)
 
