@@ -16,6 +16,7 @@ from .errors import MashgraphError
 from .graph.cli import analytics, cypher, facts, schema
 from .graph.query_cli import query
 from .ingest.cli import ingest
+from .ingest.nightly_cli import nightly
 from .ingest.resolve.cli import resolve
 from .ingest.synth.cli import synth
 from .settings import load_settings
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 # In the order `mashgraph --help` lists them.
-for _command in (cypher, schema, facts, analytics, synth, query, serve, users, demo, resolve, ingest):
+for _command in (cypher, schema, facts, analytics, synth, query, serve, users, demo, resolve, ingest, nightly):
     cli.add_command(_command)
 
 

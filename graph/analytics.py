@@ -42,6 +42,15 @@ concern about no member.
 
     mashgraph facts refresh          # by hand, e.g. after loading with another tool
 
+The nightly cycle (:mod:`mashgraph.ingest.nightly`) refreshes only what a day's delta can
+have changed: ``refresh_facts(store, persons=..., events=...)`` recomputes the events the
+delta's rows named (an event's facts read only its own agencies), the given persons, then
+every household one of their records is a member of. :func:`touched_persons` finds those persons
+from the nodes a load wrote (:data:`TOUCHED_LABELS`): a person's facts read only their own
+records, the events about those records and the agencies of those events, so a person none
+of whose records or events was written keeps facts equal to a full refresh
+(``tests/test_nightly.py`` compares the two after a delta).
+
 The linked-risk scores, communities and brokers (:mod:`mashgraph.graph.risk_facts`)
 are refreshed at the same moments, after these facts, by :func:`refresh_linked_risk`
 (unless the setting ``linked_risk_refresh`` is off).
@@ -51,13 +60,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Iterator, Mapping
 
 from .knowledge import PERSON_SUBJECT, event_facts_cypher, knowledge_body
 from .model import EVENT_KINDS
 
-__all__ = ["refresh_facts", "refresh_linked_risk", "FactsReport", "PERSON_KEYS_CYPHER", "PERSON_FACTS_CYPHER",
-           "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER"]
+__all__ = ["refresh_facts", "refresh_linked_risk", "touched_persons", "FactsReport", "PERSON_KEYS_CYPHER",
+           "PERSON_FACTS_CYPHER", "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER", "PERSON_HOUSEHOLDS_CYPHER",
+           "TOUCHED_LABELS", "TOUCHED_PERSONS_CYPHER"]
 
 BATCH_SIZE = 2000
 
@@ -78,6 +88,21 @@ RETURN count(p) AS persons
 """)
 
 HOUSEHOLD_KEYS_CYPHER = "MATCH (h:Household) RETURN h.key AS key ORDER BY key"
+
+# The households a batch of persons' records are members of (their facts read the persons').
+PERSON_HOUSEHOLDS_CYPHER = """
+UNWIND $keys AS k
+MATCH (:Person {key: k})<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
+RETURN DISTINCT h.key AS key
+"""
+
+# Label a load writes -> the persons whose facts a written node of that label can change.
+TOUCHED_PERSONS_CYPHER: dict[str, str] = {
+    "Record": "UNWIND $keys AS k\nMATCH (:Record {key: k})-[:RESOLVES_TO]->(p:Person)\nRETURN DISTINCT p.key AS key",
+    **{kind.label: (f"UNWIND $keys AS k\nMATCH (:{kind.label} {{key: k}})-[:{kind.about}]->(:Record)"
+                    f"-[:RESOLVES_TO]->(p:Person)\nRETURN DISTINCT p.key AS key") for kind in EVENT_KINDS.values()},
+}
+TOUCHED_LABELS: tuple[str, ...] = tuple(TOUCHED_PERSONS_CYPHER)
 
 # One batch of households; reads the person facts above, so it runs after them.
 HOUSEHOLD_FACTS_CYPHER = """
@@ -119,20 +144,56 @@ class FactsReport:
     elapsed: float = 0.0
 
 
-def refresh_facts(store: Any, batch_size: int = BATCH_SIZE) -> FactsReport:
-    """Recompute the derived facts of every event, then every Person, then every Household (idempotent)."""
+def refresh_facts(store: Any, batch_size: int = BATCH_SIZE, *, persons: Iterable[str] | None = None,
+                  events: Mapping[str, Iterable[str]] | None = None) -> FactsReport:
+    """Recompute the derived facts of every event, then every Person, then every Household (idempotent).
+
+    ``persons``: only these persons (keys; unknown ones are skipped), then the households
+    their records are members of, after the ``events`` given (label -> keys; other labels
+    are ignored): what the nightly cycle runs after a delta.
+    """
     t = time.perf_counter()
     report = FactsReport()
+    whole = persons is None
     for kind in EVENT_KINDS.values():
-        events = [{"key": k} for k in store.read(f"MATCH (x:{kind.label}) RETURN x.key AS key ORDER BY key",
-                                                 timeout=600).column("key")]
-        report.events += store.write_batches(event_facts_cypher(kind.label), events, batch_size)
-    persons = [{"key": k} for k in store.read(PERSON_KEYS_CYPHER, timeout=600).column("key")]
-    report.persons = store.write_batches(PERSON_FACTS_CYPHER, persons, batch_size)
-    households = [{"key": k} for k in store.read(HOUSEHOLD_KEYS_CYPHER, timeout=600).column("key")]
-    report.households = store.write_batches(HOUSEHOLD_FACTS_CYPHER, households, batch_size)
+        keys = (store.read(f"MATCH (x:{kind.label}) RETURN x.key AS key ORDER BY key", timeout=600).column("key")
+                if whole else sorted((events or {}).get(kind.label, ())))
+        report.events += _write(store, event_facts_cypher(kind.label), keys, batch_size)
+    if whole:
+        keys = store.read(PERSON_KEYS_CYPHER, timeout=600).column("key")
+        households = store.read(HOUSEHOLD_KEYS_CYPHER, timeout=600).column("key")
+    else:
+        keys = sorted(set(persons or ()))
+        households = sorted({k for part in _chunks(keys, batch_size)
+                             for k in store.read(PERSON_HOUSEHOLDS_CYPHER, {"keys": part}, timeout=600).column("key")})
+    report.persons = _write(store, PERSON_FACTS_CYPHER, keys, batch_size)
+    report.households = _write(store, HOUSEHOLD_FACTS_CYPHER, households, batch_size)
     report.elapsed = time.perf_counter() - t
     return report
+
+
+def _write(store: Any, cypher: str, keys: list[str], batch_size: int) -> int:
+    return store.write_batches(cypher, [{"key": k} for k in keys], batch_size) if keys else 0
+
+
+def _chunks(keys: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
+
+
+def touched_persons(store: Any, touched: Mapping[str, Iterable[str]], batch_size: int = BATCH_SIZE) -> set[str]:
+    """Keys of the persons whose facts the written nodes ``touched`` (label -> keys) can change.
+
+    Labels other than :data:`TOUCHED_LABELS` change no person's facts and are ignored.
+    """
+    out: set[str] = set()
+    for label, keys in touched.items():
+        cypher = TOUCHED_PERSONS_CYPHER.get(label)
+        if cypher is None:
+            continue
+        for part in _chunks(sorted(keys), batch_size):
+            out.update(store.read(cypher, {"keys": part}, timeout=600).column("key"))
+    return out
 
 
 def refresh_linked_risk(store: Any) -> Any:

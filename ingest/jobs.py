@@ -38,7 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError, MappingError, MashgraphError, ValidationError
-from ..graph.analytics import refresh_facts, refresh_linked_risk
+from ..graph.analytics import TOUCHED_LABELS, refresh_facts, refresh_linked_risk
 from .load import RUN_FINISH_CYPHER, RUN_LOOKUP_CYPHER, RUN_START_CYPHER, BatchWriter, LoadPlan, WriteTicket
 from .mapping import SourceMapping, load_mapping
 from .quarantine import ProblemLog
@@ -85,6 +85,8 @@ class SourceReport:
     notes: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    # label -> keys of the nodes the rows named (graph/analytics.py TOUCHED_LABELS); not in to_dict
+    touched: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     @property
     def quarantine_share(self) -> float:
@@ -109,6 +111,7 @@ class SourceReport:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out.pop("touched")
         out["elapsed"] = round(self.elapsed, 3)
         out["quarantine_share"] = round(self.quarantine_share, 6)
         out["skipped"] = self.skipped
@@ -144,6 +147,14 @@ class JobReport:
         if self.over_share(max_quarantine_share):
             return EXIT_QUARANTINE_EXCEEDED
         return EXIT_OK
+
+    def touched(self) -> dict[str, set[str]]:
+        """Label -> keys of the nodes every source's rows named (files skipped as already loaded name none)."""
+        out: dict[str, set[str]] = {}
+        for source in self.sources:
+            for label, keys in source.touched.items():
+                out.setdefault(label, set()).update(keys)
+        return out
 
     def totals(self) -> dict[str, int]:
         keys = ("read", "loaded", "quarantined", "unwritten", "warnings")
@@ -285,7 +296,8 @@ def _resolve(base: Path, pattern: str) -> list[str]:
 
 def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
             quarantine_dir: str | Path | None = None, force: bool = False,
-            progress: ProgressFn | None = None, batch_size: int | None = None) -> JobReport:
+            progress: ProgressFn | None = None, batch_size: int | None = None,
+            refresh: bool = True) -> JobReport:
     """Run every source of ``job_file`` in order; a failed source does not stop the others.
 
     ``store`` may be ``None`` for a dry run (validation only, nothing written).
@@ -296,6 +308,9 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
     One writer thread serves the whole job, so the next source is read and
     validated while the previous one's last batches are written; a source's
     report (and its ``source_done`` progress event) is final once its writes are.
+
+    ``refresh=False`` leaves the derived facts and linked risk to the caller: the nightly
+    cycle (``nightly.py``) refreshes only the persons :meth:`JobReport.touched` names.
     """
     job = load_job(job_file)
     started = time.perf_counter()
@@ -321,7 +336,7 @@ def run_job(store: Any, job_file: str | Path, *, dry_run: bool = False,
             writer.close()
     for load in loads:
         load.finish(progress)
-    if store is not None and not dry_run:
+    if store is not None and not dry_run and refresh:
         # New events change who knows what about people already resolved (graph/analytics.py),
         # and the linked risk that travels from them (graph/risk_facts.py).
         refresh_facts(store)
@@ -577,6 +592,9 @@ class _FileLoader:
                 writer.abandon(ticket)
             raise
         finally:
+            if ticket is not None:
+                for label, keys in plan.sent_keys(TOUCHED_LABELS).items():
+                    report.touched.setdefault(label, set()).update(keys)
             report.read += file_read
             if ticket is None:
                 report.loaded += file_loaded

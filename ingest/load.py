@@ -270,6 +270,15 @@ class LoadPlan:
     def new_batch(self) -> Batch:
         return Batch({op.alias: {} for op in self.node_ops}, [{} for _ in self.edge_ops])
 
+    def sent_keys(self, labels: tuple[str, ...]) -> dict[str, set[str]]:
+        """Label -> keys of the ``labels`` nodes this file's rows named since :meth:`forget`
+        (written, or already queued unchanged): what a nightly facts refresh starts from."""
+        out: dict[str, set[str]] = {}
+        for op in self.node_ops:
+            if op.label in labels and op.sent:
+                out.setdefault(op.label, set()).update(op.sent)
+        return out
+
     def forget(self) -> None:
         """Forget what was queued (call before each file: a new run writes everything once)."""
         for op in (*self.node_ops, *self.edge_ops):

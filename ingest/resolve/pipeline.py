@@ -101,7 +101,7 @@ def _now() -> dt.datetime:
 
 
 def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, *,
-                    incremental: bool = False) -> ResolveReport:
+                    incremental: bool = False, refresh: bool = True) -> ResolveReport:
     """Link every ``Record`` in ``store`` to a ``Person`` and write the result.
 
     Steps: read records; exact links on shared valid strong identifiers; a Splink
@@ -115,6 +115,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
 
     ``incremental=True`` links only new and changed records with the saved model
     (``incremental.py``), and falls back to a full run when it cannot.
+    ``refresh=False`` leaves the derived facts and linked risk to the caller (the nightly
+    cycle refreshes only the persons it touched, ``ingest/nightly.py``).
     """
     settings = settings or ResolveSettings()
     run: _Resolution | None = None
@@ -137,8 +139,9 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
     # page: for the persons this run wrote (every person in a full run, the touched ones nightly).
     run.step("names", lambda: refresh_display_names(store, [p["key"] for p in run.persons]))
     # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
-    run.step("facts", lambda: refresh_facts(store))
-    run.step("linked-risk", lambda: refresh_linked_risk(store))
+    if refresh:
+        run.step("facts", lambda: refresh_facts(store))
+        run.step("linked-risk", lambda: refresh_linked_risk(store))
     return run.finish()
 
 

@@ -22,8 +22,13 @@ __all__ = ["synth"]
               help="Rate passed to the pattern planter (0 = no planted patterns).")
 @click.option("--rate", "rates", multiple=True, metavar="NAME=VALUE",
               help="Override an event rate or scale a data-quality kind, e.g. --rate typo=2 (repeatable).")
+@click.option("--days", type=click.IntRange(0, 999), default=0, show_default=True, metavar="N",
+              help="Also write the extracts as N nightly delta files per agency under OUT/days/ "
+                   "(docs/synthetic-data.md).")
+@click.option("--day-length", type=click.IntRange(min=1), default=1, show_default=True, metavar="DAYS",
+              help="Calendar days one night of --days covers.")
 def synth(people: int, seed: int, out_dir: str, authorities: int, bad_rows: float, pattern_rate: float,
-          rates: tuple[str, ...]) -> None:
+          rates: tuple[str, ...], days: int, day_length: int) -> None:
     """Generate synthetic multi-agency extracts, ground truth and an ingestion job.
 
     Writes OUT/extracts/ (what agencies send), OUT/truth/ (what really happened)
@@ -38,9 +43,11 @@ def synth(people: int, seed: int, out_dir: str, authorities: int, bad_rows: floa
             overrides[name.strip()] = float(value)
         except ValueError:
             raise click.BadParameter(f"{item!r} is not NAME=NUMBER", param_hint="--rate") from None
-    summary = generate(out_dir, people, seed, authorities, bad_rows, pattern_rate=pattern_rate, **overrides)
+    summary = generate(out_dir, people, seed, authorities, bad_rows, pattern_rate=pattern_rate, days=days,
+                       day_length=day_length, **overrides)
     click.echo(f"{summary.people} people, {summary.records} agency records, {summary.events} events, "
                f"{sum(summary.rows.values())} rows in {len(summary.rows)} extracts"
                f"{f', {summary.bad_rows} bad rows' if summary.bad_rows else ''}"
                f"{f', {summary.pattern_instances} planted pattern instances/controls' if summary.pattern_instances else ''}"
+               f"{f', {summary.days} nights of deltas in days/' if summary.days else ''}"
                f" -> {summary.out_dir} ({summary.elapsed:.1f} s)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ConfigError
-from . import activity, badrows, population, writers
+from . import activity, badrows, days as daily, population, writers
 from .config import SynthConfig
 from .world import World
 
@@ -33,6 +33,7 @@ class SynthSummary:
     bad_rows: int = 0
     pattern_instances: int = 0
     elapsed: float = 0.0
+    days: int = 0                                          # nights of delta files under days/ (--days)
 
     @property
     def files(self) -> list[str]:
@@ -106,8 +107,21 @@ def _job_yaml(seed: int, people: int, authorities: int, sources: list[tuple[str,
     return "\n".join(lines) + "\n"
 
 
+def _day_plan(cfg: SynthConfig, days: int, day_length: int, bad_rows: float) -> daily.DayPlan | None:
+    if not days:
+        return None
+    if bad_rows:
+        raise ConfigError("--days writes the nightly files without malformed rows, so it cannot be combined "
+                          "with --bad-rows", hint="generate the two data sets separately")
+    try:
+        return daily.check_plan(days, day_length, (cfg.window_start, cfg.window_end))
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+
+
 def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, bad_rows: float = 0.0,
-             *, pattern_rate: float = 1.0, config: SynthConfig | None = None, **rates: float) -> SynthSummary:
+             *, pattern_rate: float = 1.0, config: SynthConfig | None = None, days: int = 0, day_length: int = 1,
+             **rates: float) -> SynthSummary:
     """Generate a synthetic multi-agency data set into ``out_dir``.
 
     Writes ``out_dir/extracts/`` (one file per agency format, docs/data-dictionary.md),
@@ -116,6 +130,9 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
     ``rates`` override ``EventRates`` fields (e.g. ``contact_chain=0.05``) or scale
     data-quality defect kinds (e.g. ``typo=2.0``, ``missing_identifier=0``).
     ``pattern_rate`` is passed to ``ingest/synth/patterns.py`` ``plant()`` if present.
+    ``days`` > 0 also writes ``out_dir/days/``: the same rows as ``days`` nightly delta
+    files per extract, ``day_length`` calendar days a night (``days.py``), and gives each
+    planted instance its ``first_detectable_day``.
     """
     started = time.perf_counter()
     if people < 1:
@@ -130,9 +147,12 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
         cfg = (config or SynthConfig()).with_overrides(**rates)
     except TypeError as err:
         raise ConfigError(str(err)) from None
+    plan = _day_plan(cfg, days, day_length, bad_rows)
     out = Path(out_dir)
     extracts, truth = out / "extracts", out / "truth"
     try:
+        if (out / "days").exists():
+            shutil.rmtree(out / "days")
         for folder in (extracts, truth):
             if folder.exists():
                 shutil.rmtree(folder)
@@ -171,6 +191,9 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
              "health_events", "education_events", "housing_events", "asc_concerns", "probation_cases"]
     job = [(m, sources[m]) for m in order if m in sources]
     (out / "job.yml").write_text(_job_yaml(seed, people, authorities, job), encoding="utf-8")
+    if plan is not None:
+        daily.write_days(out, text_files, sheet_files, order, plan, f"synth-seed-{seed}")
+        daily.detectable_days(plan, instances, {e.key: e.date for e in world.events})
 
     summary = {
         "seed": seed, "people": len(world.people), "requested_people": people, "authorities": authorities,
@@ -178,6 +201,8 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
         "events": len(world.events), "rows": rows, "bad_rows": len(bad), "pattern_instances": len(instances),
         "rates": {k: v for k, v in sorted(rates.items())},
     }
+    if plan is not None:
+        summary["days"] = {"days": plan.days, "day_length": plan.length, "first": _d(plan.first)}
     n_records = _write_truth(world, truth, used, bad, instances, summary)
     return SynthSummary(out, seed, len(world.people), authorities, n_records, len(world.events), rows,
-                        len(bad), len(instances), time.perf_counter() - started)
+                        len(bad), len(instances), time.perf_counter() - started, plan.days if plan else 0)
