@@ -211,7 +211,7 @@ def keep_last_writer(files: list[_File]) -> None:
 
 
 def _job_yaml(name: str, sources: list[tuple[str, list[str]]]) -> str:
-    lines = [f"# one night of `mashgraph synth --days` deltas: load with `mashgraph ingest` (docs/ingestion.md)",
+    lines = ["# one night of `mashgraph synth --days` deltas: load with `mashgraph ingest` (docs/ingestion.md)",
              f"name: {name}", "sources:"]
     for mapping, files in sources:
         lines += [f"  - mapping: {mapping}", f"    files: [{', '.join(files)}]"]
