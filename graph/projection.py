@@ -36,7 +36,7 @@ import networkx as nx
 
 __all__ = ["PersonInfo", "Projection", "project", "project_neighbourhood", "LINK_KINDS",
            "DEFAULT_KIND_WEIGHTS", "PERSON_KEYS_CYPHER", "PERSON_INFO_CYPHER", "CONCERN_EVENTS_CYPHER",
-           "MEMBERSHIPS_CYPHER", "RELATIVES_CYPHER", "HUB_MEMBERS_CYPHER"]
+           "MEMBERSHIPS_CYPHER", "RELATIVES_CYPHER", "HUB_MEMBERS_CYPHER", "link_path"]
 
 LINK_KINDS = ("household", "relative", "incident", "address")
 DEFAULT_KIND_WEIGHTS = {"household": 1.0, "relative": 0.8, "incident": 0.6, "address": 1.0}
@@ -232,6 +232,58 @@ def project_neighbourhood(store: Any, key: str | list[str], hops: int = 2, *, li
     proj.memberships = sorted(m for m in memberships if m[2] in persons)
     proj.relatives = sorted(r for r in relatives if r[0] in persons and r[1] in persons)
     return proj
+
+
+PATH_MAX_LINKS = 6     # longest chain of links link_path looks for
+PATH_LIMIT = 5000      # most persons it reads on each side
+
+
+def link_path(store: Any, a: str, b: str, *, max_links: int = PATH_MAX_LINKS, limit: int = PATH_LIMIT,
+              hub_cap: int = HUB_CAP) -> list[str] | None:
+    """The persons on a shortest chain of links (a shared household, address or incident, or a
+    recorded relationship: the links of the projection) from person ``a`` to person ``b``, both
+    included. The neighbourhoods of both ends grow a hop at a time, the smaller first, until they
+    meet. None when they do not meet within ``max_links`` links, or a side runs out of people or
+    passes ``limit`` persons."""
+    if a == b:
+        return [a]
+    sides: list[set[str]] = [{a}, {b}]
+    frontiers = [[a], [b]]
+    memberships: set[tuple[str, str, str]] = set()
+    relatives: set[tuple[str, str, str]] = set()
+    for _ in range(max_links):
+        i = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        found = _expand(store, frontiers[i], memberships, relatives, {}, hub_cap)
+        frontiers[i] = [p for p in sorted(found) if p not in sides[i]]
+        sides[i].update(frontiers[i])
+        if sides[0] & sides[1]:
+            return _shortest(memberships, relatives, a, b, hub_cap)
+        if not frontiers[i] or len(sides[i]) > limit:
+            return None
+    return None
+
+
+def _shortest(memberships: set[tuple[str, str, str]], relatives: set[tuple[str, str, str]],
+              a: str, b: str, hub_cap: int) -> list[str] | None:
+    """The persons of a shortest path in the graph of persons and what joins them: the hubs they
+    share (those of more than ``hub_cap`` members left out, as in the projection) and their
+    relationships; so the path has as few person-to-person links as the projection allows."""
+    members: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, hub, person in memberships:
+        members[(kind, hub)].add(person)
+    g = nx.Graph()
+    for (kind, hub), people in members.items():
+        if 2 <= len(people) <= hub_cap:
+            g.add_edges_from((("person", p), (kind, hub)) for p in people)
+    for p, q, _rel in relatives:  # a relationship counts one link, as a shared hub does
+        if p != q:
+            g.add_edges_from([(("person", p), ("relative", f"{min(p, q)}|{max(p, q)}")),
+                              (("person", q), ("relative", f"{min(p, q)}|{max(p, q)}"))])
+    try:
+        path = nx.shortest_path(g, ("person", a), ("person", b))
+    except (nx.NodeNotFound, nx.NetworkXNoPath):
+        return None
+    return [key for kind, key in path if kind == "person"]
 
 
 def _expand(store: Any, frontier: list[str], memberships: set[tuple[str, str, str]],

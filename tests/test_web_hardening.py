@@ -273,6 +273,9 @@ SHOWS_P2 = {
     "linked.person_export": ["/linked-export/person/P1.html?hops=1"],
     "linked.query_data": ["/linked-data/query/household-people.json"],
     "linked.query_export": ["/linked-export/query/household-people.html"],
+    "linked.people_search": ["/linked-data/people.json?q=beth"],
+    "linked.path_data": ["/linked-data/path.json?from=P1&to=P2"],
+    "linked.png_export": [("/linked-export/png", {"people": "P1 P2", "what": "person P1"})],
     # A POST (a statement is no URL): (path, form). The console shows Beth as a node, and by her record.
     "console.run": [("/console", {"statement": "MATCH (p:Person {key: 'P2'}) RETURN p"}),
                     ("/console", {"statement": "MATCH (r:Record {key: $k}) RETURN r.key AS record",

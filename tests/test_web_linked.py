@@ -149,7 +149,8 @@ def needs_chromium(test):
 
 
 @pytest.fixture(scope="module")
-def server(synth_store, users, tmp_path_factory):
+def served(synth_store, users, tmp_path_factory):
+    """The app served on 127.0.0.1 for the browser, and its address."""
     from mashgraph.web import create_app
 
     db = tmp_path_factory.mktemp("srv") / "users.sqlite"
@@ -157,8 +158,19 @@ def server(synth_store, users, tmp_path_factory):
     # The reason page (on by default) is tested in test_web.py; the Flask tests here state one.
     app = create_app({"STORE": synth_store, "MASHGRAPH_USERS_DB": str(db), "MASHGRAPH_REQUIRE_REASON": False})
     with serve_in_thread(app) as base:
-        yield base
+        yield app, base
     app.extensions["mashgraph"].accounts.close()
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[1]
+
+
+@pytest.fixture
+def server_accounts(served):
+    """The users database (and audit) of the server the browser talks to."""
+    return served[0].extensions["mashgraph"].accounts
 
 
 @pytest.fixture(scope="module")
@@ -280,6 +292,24 @@ def test_path_between_two_people_chosen_by_search(linked_page):
 
 
 @needs_chromium
+def test_path_to_someone_not_drawn_found_by_name_search(linked_page, synth_store):
+    page = linked_page
+    far, links, _ = _far_and_unreachable(synth_store)
+    assert f"person:{far}" not in _visible(page)
+    name = synth_store.read("MATCH (p:Person {key: $k}) RETURN p.display_name", {"k": far}).value()
+    page.fill("#path-from", GROOMER)
+    page.fill("#path-to", name)
+    page.wait_for_selector(f'#people-list option[value="{name} - {far}"]', state="attached")
+    page.fill("#path-to", f"{name} - {far}")
+    page.click("#path-show")
+    page.wait_for_selector('#network[data-path]:not([data-path=""])')
+    path = page.get_attribute("#network", "data-path").split()
+    people = [n for n in path if n.startswith("person:")]
+    assert path[0] == f"person:{GROOMER}" and path[-1] == f"person:{far}" and len(people) == links + 1
+    assert set(page.evaluate("window.mashgraphLinked.network.getSelectedNodes()")) == set(path)
+
+
+@needs_chromium
 def test_selecting_a_person_draws_the_reasons_behind_their_score(linked_page, synth_store):
     page = linked_page
     paths = synth_store.read("MATCH (p:Person {key: $key}) RETURN p.risk_paths", {"key": KIDS[1]}).value()
@@ -293,13 +323,18 @@ def test_selecting_a_person_draws_the_reasons_behind_their_score(linked_page, sy
 
 
 @needs_chromium
-def test_png_and_html_exports_and_the_hostile_name_in_the_offline_file(linked_page, chromium, tmp_path):
+def test_png_and_html_exports_and_the_hostile_name_in_the_offline_file(linked_page, chromium, tmp_path, server_accounts):
     page = linked_page
+    before = len(server_accounts.audit_entries(action="export", limit=None))
     with page.expect_download() as info:
         page.click("#export-png")
     png = tmp_path / "net.png"
     info.value.save_as(str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+    exports = server_accounts.audit_entries(action="export", limit=None)
+    assert len(exports) == before + 1 and exports[0].what.endswith("as PNG")
+    shown = {n.removeprefix("person:") for n in _visible(page) if n.startswith("person:")}
+    assert set(exports[0].person_keys) == shown and GROOMER in shown
     with page.expect_download() as info:
         page.click("#export-html")
     exported = tmp_path / "net.html"
@@ -316,3 +351,62 @@ def test_png_and_html_exports_and_the_hostile_name_in_the_offline_file(linked_pa
     assert HOSTILE in labels  # drawn as text on the canvas, never run
     assert dialogs == [] and watch.errors == [] and watch.blocked == [] and watch.requests == [exported.as_uri()]
     offline.close()
+
+
+# -- the path between two people anywhere in the graph, search, and the audited PNG ---------------
+
+def _far_and_unreachable(store):
+    """A person three links (or failing that two) from the groomer, and one with no chain to them,
+    by networkx on the projection of the whole graph."""
+    import networkx as nx
+
+    from mashgraph.graph.projection import project
+
+    g = project(store).graph
+    dist = nx.single_source_shortest_path_length(g, GROOMER)
+    far = min((d, k) for k, d in dist.items() if d == max(min(3, max(dist.values())), 2))[1]
+    unreachable = sorted(k for k in g if k not in dist)[0]
+    return far, dist[far], unreachable
+
+
+def test_the_path_between_two_people_not_drawn_together_is_a_shortest_chain_and_audited(app, client, synth_store):
+    far, links, unreachable = _far_and_unreachable(synth_store)
+    data = client.get(f"/linked-data/path.json?from={GROOMER}&to={far}").get_json()
+    path = [p.removeprefix("person:") for p in data["path"]]
+    assert path[0] == GROOMER and path[-1] == far and len(path) == links + 1
+    assert set(path) == _people(data)
+    # each step is a link drawn: a hub both share, or a relationship
+    joined = {frozenset((e["from"], e["to"])) for e in data["edges"] if e["kind"] == "relative"}
+    hubs: dict[str, set[str]] = {}
+    for e in data["edges"]:
+        if e["kind"] != "relative":
+            hubs.setdefault(e["to"], set()).add(e["from"])
+    for a, b in zip(data["path"], data["path"][1:]):
+        assert frozenset((a, b)) in joined or any({a, b} <= members for members in hubs.values()), (a, b)
+    (row,) = audit_rows(app, action="view_network")
+    assert set(row.person_keys) == set(path) and row.what == f"path between {GROOMER} and {far}"
+    none = client.get(f"/linked-data/path.json?from={GROOMER}&to={unreachable}")
+    assert none.status_code == 404 and none.get_json()["error"].startswith("No chain of at most 6 links")
+    unknown = client.get(f"/linked-data/path.json?from={GROOMER}&to=P-nobody")
+    assert unknown.status_code == 400 and "no person with the key 'P-nobody'" in unknown.get_json()["error"]
+    assert client.get("/linked-data/path.json?from=&to=").status_code == 400
+
+
+def test_people_search_for_the_path_finds_anyone_and_is_audited(app, client, synth_store):
+    name = synth_store.read("MATCH (p:Person {key: $k}) RETURN p.display_name", {"k": GROOMER}).value()
+    people = client.get(f"/linked-data/people.json?q={name.split()[0]}").get_json()["people"]
+    assert GROOMER in [p["key"] for p in people]
+    (row,) = audit_rows(app, action="search")
+    assert set(row.person_keys) == {p["key"] for p in people}
+    assert client.get("/linked-data/people.json?q=").status_code == 400
+
+
+def test_the_png_export_is_audited_with_the_people_shown(app, client):
+    from test_web_hardening import fetch
+
+    assert client.post("/linked-export/png", data={"people": GROOMER}).status_code in (400, 403)  # no CSRF token
+    assert audit_rows(app, action="export") == []
+    response = fetch(client, ("/linked-export/png", {"people": f"{GROOMER} {KIDS[0]} P-nobody", "what": "person x"}))
+    assert response.status_code == 200 and response.get_json() == {"audited": 2}
+    (row,) = audit_rows(app, action="export")
+    assert set(row.person_keys) == {GROOMER, KIDS[0]} and row.what == "linked network of person x as PNG"

@@ -13,8 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from ..errors import QueryError, SavedQueryError
+from ..errors import QueryError, SavedQueryError, ValidationError
+from ..graph.entities import entity_refs
+from ..graph.explore import search_people
 from ..graph.linked_network import LinkedNetwork, community_members, linked_network, to_networkx
+from ..graph.projection import PATH_MAX_LINKS, link_path
+from ..graph.saved_queries import PERSON_EXISTS_CYPHER
 from . import queries
 from .security import audit, needs_reason
 from .services import get_store
@@ -24,6 +28,8 @@ bp = Blueprint("linked", __name__)
 STATIC = Path(__file__).parent / "static"
 MAX_HOPS = 3
 LINKED_LIMIT = 1000          # most people one view or export holds
+MAX_SEARCH = 200             # longest search text for the path fields
+MAX_KEYS = 2000              # most person keys one PNG export may name
 
 
 def _hops(default: int) -> int:
@@ -174,6 +180,55 @@ def query_export(slug: str):
     title, net, described = _query_net(slug, _hops(0))
     audit("export", f"linked network of saved query {described} as HTML", net.person_keys)
     return _export(net, title, f"query-{slug}")
+
+
+@bp.route("/linked-data/people.json")
+@needs_reason
+def people_search():
+    """People whose names start with the words of ``q`` (or whose identifier or key it is), for the
+    path fields: anyone in the graph, not only the people drawn."""
+    q = request.args.get("q", "").strip()[:MAX_SEARCH]
+    if not q:
+        raise ValidationError("type part of a name, an identifier or a person key", hint="q=...")
+    people = [{"key": h.person, "name": h.display_name} for h in search_people(get_store(), q, limit=20) if h.person]
+    audit("search", f"path search {q}", [p["key"] for p in people])
+    return {"people": people}
+
+
+@bp.route("/linked-data/path.json")
+@needs_reason
+def path_data():
+    """The people on a shortest chain of links between two people anywhere in the graph, with the
+    households, addresses and incidents they share, and the chain in order (``path``)."""
+    a, b = (request.args.get(k, "").strip()[:MAX_SEARCH] for k in ("from", "to"))
+    if not a or not b:
+        raise ValidationError("choose two people: from=KEY&to=KEY", hint="pick them from the search list")
+    store = get_store()
+    for key in (a, b):
+        if not store.read(PERSON_EXISTS_CYPHER, {"key": key}).value():
+            raise ValidationError(f"no person with the key {key!r}", hint="pick the person from the search list")
+    keys = link_path(store, a, b)
+    if keys is None:
+        audit("view_network", f"path between {a} and {b}: none", [a, b])
+        return {"error": f"No chain of at most {PATH_MAX_LINKS} links (shared households, addresses, "
+                         f"incidents or relationships) joins {a} and {b}."}, 404
+    net = linked_network(store, keys, 0, LINKED_LIMIT)
+    audit("view_network", f"path between {a} and {b}", net.person_keys)
+    data = network_json(net, f"path between {a} and {b}")
+    data["path"] = [f"person:{k}" for k in keys]
+    return data
+
+
+@bp.route("/linked-export/png", methods=["POST"])
+@needs_reason
+def png_export():
+    """Records that the user saved the drawn network as a PNG (the browser draws the file): the
+    people it shows are sent by the page, and those the graph knows are audited."""
+    keys = [k for k in request.form.get("people", "").split()[:MAX_KEYS] if k]
+    known = sorted(k for k, ref in entity_refs(get_store(), keys).items() if ref.kind == "person")
+    what = request.form.get("what", "")[:MAX_SEARCH]
+    audit("export", f"linked network of {what} as PNG", known)
+    return {"audited": len(known)}
 
 
 def standalone_html(net: LinkedNetwork, title: str) -> str:

@@ -205,12 +205,13 @@
   }
 
   // -- path ------------------------------------------------------------------------------------
-  function personFrom(text) {
-    var key = String(text || "").split(" - ").pop().trim(), found = null;
+  // Either end is a person shown, or anyone in the graph picked from the search list ("Name - KEY").
+  function keyFrom(text) {
+    var raw = String(text || "").trim(), key = raw.split(" - ").pop().trim(), found = null;
     state.nodes.forEach(function (item) {
-      if (item.raw && (item.raw.key === key || item.raw.label === text) && (item.raw.kind === "child" || item.raw.kind === "adult")) { found = item.id; }
+      if (item.raw && (item.raw.key === key || item.raw.label === raw) && (item.raw.kind === "child" || item.raw.kind === "adult")) { found = item.raw.key; }
     });
-    return found;
+    return found || key;
   }
 
   function shortestPath(from, to) {
@@ -233,15 +234,7 @@
     return { nodes: nodes, edges: edges };
   }
 
-  function showPath() {
-    var a = personFrom(el("path-from").value), b = personFrom(el("path-to").value);
-    if (!a || !b) { setStatus("Choose both people from the list (type part of a name or key)."); return; }
-    var path = shortestPath(a, b);
-    if (!path) {
-      setStatus("No path between them among the links shown: expand people or clear the filters.");
-      el("network").setAttribute("data-path", "");
-      return;
-    }
+  function drawPath(path) {
     state.network.setSelection({ nodes: path.nodes, edges: path.edges }, { highlightEdges: false });
     state.network.fit({ nodes: path.nodes, animation: false });
     var names = path.nodes.map(function (id) { return state.nodes.get(id).label; });
@@ -249,15 +242,67 @@
     setStatus("Path (" + path.edges.length + " links): " + names.join(" - "));
   }
 
+  function showPath() {
+    var a = keyFrom(el("path-from").value), b = keyFrom(el("path-to").value);
+    if (!a || !b) { setStatus("Choose both people: type part of a name and pick from the list."); return; }
+    var path = state.nodes.get("person:" + a) && state.nodes.get("person:" + b) ? shortestPath("person:" + a, "person:" + b) : null;
+    if (path) { drawPath(path); return; }
+    // Not joined by the links drawn: ask the server for a chain anywhere in the graph, draw its people.
+    el("network").setAttribute("data-path", "");
+    setStatus("Looking for a chain of links between them in the whole graph...");
+    var url = el("network").getAttribute("data-path-src") + "?from=" + encodeURIComponent(a) + "&to=" + encodeURIComponent(b);
+    fetchJSON(url).then(function (data) {
+      addData(data, null);
+      refreshChoices();
+      applyFilters();
+      var found = shortestPath(data.path[0], data.path[data.path.length - 1]);
+      if (!found) { setStatus("The chain runs through people or links the filters hide: clear the filters."); return; }
+      drawPath(found);
+    }).catch(function (err) { setStatus(err.message); });
+  }
+
+  var searching = null;
+  function searchPeople(input) {
+    var text = input.value.trim();
+    if (searching) { clearTimeout(searching); }
+    if (text.length < 2 || text.indexOf(" - ") >= 0) { return; }
+    searching = setTimeout(function () {
+      var url = el("network").getAttribute("data-people-src") + "?q=" + encodeURIComponent(text);
+      fetchJSON(url).then(function (data) {
+        var list = el("people-list"), have = {};
+        Array.prototype.forEach.call(list.options, function (o) { have[o.value] = 1; });
+        data.people.forEach(function (p) {
+          var value = p.name + " - " + p.key;
+          if (have[value]) { return; }
+          var o = document.createElement("option");
+          o.value = value;
+          list.appendChild(o);
+        });
+        el("network").setAttribute("data-searched", text);
+      }).catch(function (err) { setStatus("Search: " + err.message); });
+    }, 250);
+  }
+
   // -- export ----------------------------------------------------------------------------------
+  // The PNG is drawn in the browser; the server records the export, with every person shown,
+  // before the file is offered (no audit, no file).
   function exportPng() {
     var canvas = el("network").querySelector("canvas");
-    var link = document.createElement("a");
-    link.download = "mashgraph-linked-network.png";
-    link.href = canvas.toDataURL("image/png");
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
+    var people = state.view.nodes.get().filter(function (n) { return n.raw && (n.raw.kind === "child" || n.raw.kind === "adult"); })
+      .map(function (n) { return n.raw.key; });
+    var body = new URLSearchParams({ people: people.join(" "), what: el("network-title").textContent });
+    fetch(el("network").getAttribute("data-png-audit"), {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRF-Token": el("network").getAttribute("data-csrf"), "Accept": "application/json" }
+    }).then(function (r) {
+      if (!r.ok) { throw new Error("the server answered " + r.status); }
+      var link = document.createElement("a");
+      link.download = "mashgraph-linked-network.png";
+      link.href = canvas.toDataURL("image/png");
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }).catch(function (err) { setStatus("Could not record the export, so no file was saved: " + err.message); });
   }
 
   // -- drawing -----------------------------------------------------------------------------------
@@ -375,6 +420,7 @@
     el("time-slider").addEventListener("input", onSlide);
     el("time-play").addEventListener("click", function () { play(); });
     el("path-show").addEventListener("click", showPath);
+    ["path-from", "path-to"].forEach(function (id) { el(id).addEventListener("input", function () { searchPeople(el(id)); }); });
     el("export-png").addEventListener("click", exportPng);
     el("highlight-community").addEventListener("change", function () {
       var c = el("highlight-community").value;
@@ -384,8 +430,10 @@
 
   function fetchJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
-      if (!r.ok) { throw new Error("the server answered " + r.status); }
-      return r.json();
+      if (r.ok) { return r.json(); }
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        throw new Error(body.error || ("the server answered " + r.status));
+      });
     });
   }
 
