@@ -1,7 +1,7 @@
 """``mashgraph demo``: every stage on synthetic data, then the explorer.
 
 Generates a synthetic world, ingests it into an embedded graph in DIR, resolves
-identities, refreshes the facts (ingestion and resolution do it), creates the user
+identities, refreshes the facts (ingestion and resolution do it), runs the alert queries, creates the user
 ``demo`` with a new random password, prints the login and serves the explorer. A step
 that fails is reported and the rest still runs, so the page shows what there is.
 """
@@ -109,7 +109,10 @@ def _resolve(d: _Demo, store: Any) -> None:
     from .graph.explore import graph_counts
     from .ingest.resolve import resolve_records
 
+    from .graph.alerts import run_alerts
+
     d.step("resolution", lambda: resolve_records(store))
+    d.step("alerts", lambda: run_alerts(store))  # the inbox, as the nightly cycle fills it
     counts = graph_counts(store)
     click.echo(f"\nthe graph holds {counts['records']} agency records and {counts['persons']} resolved persons")
     if counts["records"] == 0:

@@ -64,6 +64,10 @@ class Settings:
     """Roles that may decide in the web identity review (comma-separated: analyst, admin); others may not open it."""
     linked_risk_refresh: bool = True
     """Recompute linked risk, communities and brokers (`mashgraph analytics run`) at the end of every ingestion and resolution; off = run it by hand."""
+    alerts_refresh: bool = True
+    """Run every alert query (`mashgraph alerts run`) at the end of every ingestion job and resolution run; off = run it by hand or from a scheduler (`mashgraph ingest --no-alerts` skips it once)."""
+    alert_close_roles: str = "analyst,admin"
+    """Roles that may close an alert with a decision in the web inbox (comma-separated: analyst, admin); the others may still assign, comment and move it."""
     risk_weights: str = ""
     """YAML file overriding the linked-risk weights (docs/analytics.md); empty = the defaults."""
     today: str = ""

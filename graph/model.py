@@ -15,16 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LABELS", "LOADABLE_LABELS", "RELATIONSHIPS", "DATE_PROPS", "INDEXED", "FULLTEXT",
+__all__ = ["LABELS", "ALERT_LABELS", "LOADABLE_LABELS", "RELATIONSHIPS", "DATE_PROPS", "INDEXED", "FULLTEXT",
            "EventKind", "EVENT_KINDS", "TOLD_RELS", "SchemaSpec", "SCHEMA"]
 
 LABELS: tuple[str, ...] = (
     "Agency", "Record", "Person", "Household", "Address", "Referral",
     "Incident", "Episode", "Concern", "IngestRun", "MatchDecision", "ResolveRun", "ReviewPair",
+    "Alert", "AlertEvent", "AlertDecision", "AlertRun",
 )
 
-# The labels a source mapping may draw (an IngestRun is written by the loader itself).
-LOADABLE_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label != "IngestRun")
+# The alert inbox's own nodes (graph/alert_store.py): joined to nothing, written only by mashgraph.
+ALERT_LABELS: tuple[str, ...] = ("Alert", "AlertEvent", "AlertDecision", "AlertRun")
+
+# The labels a source mapping may draw (an IngestRun is written by the loader itself, alerts by the alert runs).
+LOADABLE_LABELS: tuple[str, ...] = tuple(label for label in LABELS if label != "IngestRun" and label not in ALERT_LABELS)
 
 # (from label, type, to label) of DESIGN.md "The graph model". A mapping may
 # only draw these; Cypher text takes labels and types from here, never from data.
@@ -69,6 +73,9 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "Referral": ("date",),
     "Incident": ("date", "type"),
     "Episode": ("kind",),
+    "Alert": ("pattern", "status"),
+    "AlertEvent": ("alert",),
+    "AlertDecision": ("alert",),
 }
 
 # Full-text index on names: label -> properties.

@@ -18,7 +18,8 @@ header of ``//`` comment lines holding YAML, then one statement::
 Header fields: ``title`` and ``description`` (text), ``returns`` (``table`` or
 ``graph``), optional ``params`` (name -> ``type``, ``help``, optional
 ``default``; a parameter without a default must be given on every run),
-``tags`` (list of words) and ``timeout`` (seconds). Parameter types: ``date``
+``tags`` (list of words), ``timeout`` (seconds), and the alert fields ``alert``,
+``alert_key``, ``severity``, ``alert_params`` (``graph/alert_spec.py``). Parameter types: ``date``
 (ISO ``YYYY-MM-DD``, passed as a string for ``date($x)``; the default may be
 ``today``), ``int``, ``float``, ``string``, ``bool``, ``person`` (a Person key that must exist), ``list`` (comma-separated
 text or a JSON array). ``int`` and ``float`` parameters may give ``min`` and
@@ -52,6 +53,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..errors import SavedQueryError
+from .alert_spec import ALERT_FIELDS, AlertSpec, parse_alert
 from .param_ranges import INT_HIGHEST, INT_LOWEST, out_of_range, range_text
 from .types import Result
 
@@ -63,7 +65,7 @@ __all__ = [
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 PARAM_TYPES = ("date", "int", "float", "string", "bool", "list", "person")
 RETURNS = ("table", "graph")
-HEADER_FIELDS = {"title", "description", "params", "tags", "timeout", "returns"}
+HEADER_FIELDS = {"title", "description", "params", "tags", "timeout", "returns", *ALERT_FIELDS}
 REQUIRED_FIELDS = ("title", "description", "returns")
 PARAM_FIELDS = {"type", "default", "help", "min", "max"}
 TODAY = "today"
@@ -130,6 +132,7 @@ class SavedQuery:
     returns: str
     cypher: str
     path: Path = field(compare=False)
+    alert: AlertSpec | None = None   # set when the header makes the query an alert (graph/alert_spec.py)
 
 
 # -- loading -------------------------------------------------------------------
@@ -231,8 +234,9 @@ class _Parser:
             if name not in used:
                 raise self.fail(lines[("params", name)], f"param {name!r} is declared but the query never uses ${name}",
                                 f"use ${name} in the query or remove it from params")
+        alert = parse_alert(header, lines, params, body, self.fail, _coerce_value)
         return SavedQuery(self.slug, title, description, params, tuple(tags),
-                          float(timeout) if timeout is not None else None, returns, body, self.path)
+                          float(timeout) if timeout is not None else None, returns, body, self.path, alert)
 
     def _yaml(self, header_text: str) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
         try:
@@ -541,6 +545,11 @@ ORDER BY agencies DESC, person
   `returns` (`table`, or `graph` when rows hold paths for the network view)
   are required; `params`, `tags` and `timeout` (seconds; default the
   `query_timeout_ms` setting) are optional.
+- `alert: true` makes the query an alert that `mashgraph alerts run` runs
+  every night ([alerts](alerts.md)): `alert_key` names the result column(s)
+  that identify one match (e.g. `person`, or `[person, man]`), `severity` is
+  `high`, `medium` or `low`, and `alert_params` gives parameter values for
+  the nightly run (e.g. `{limit: 100000}`, so that no match is cut off).
 - Each parameter has a `type` (`date`, `int`, `float`, `string`, `bool`,
   `list`, `person`), a `help` text and usually a `default` of that type; one
   without a default must be given on every run. Dates are ISO (`2024-03-31`)
@@ -606,6 +615,8 @@ def library_markdown(library: Mapping[str, SavedQuery]) -> str:
         if q.tags:
             facts.append("tags: " + ", ".join(q.tags))
         out += ["; ".join(facts), ""]
+        if q.alert is not None:
+            out += [_alert_line(q.alert), ""]
         if q.params:
             out += ["| parameter | type | default | meaning |", "| --- | --- | --- | --- |"]
             for p in q.params.values():
@@ -616,6 +627,20 @@ def library_markdown(library: Mapping[str, SavedQuery]) -> str:
             out.append("No parameters.")
         out += ["", f"File: `queries/{q.path.name}`"]
     return "\n".join(out) + "\n"
+
+
+def _alert_line(alert: AlertSpec) -> str:
+    given = ", ".join(f"`{k}={_doc_value(v)}`" for k, v in alert.params.items())
+    return (f"**Alert** ([alerts.md](alerts.md)): one alert per `{', '.join(alert.key)}`; "
+            f"severity {alert.severity}" + (f"; the nightly run sets {given}" if given else "") + ".")
+
+
+def _doc_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def _doc_default(p: QueryParam) -> str:

@@ -101,11 +101,13 @@ def _summary_line(s: SourceReport) -> str:
 @click.option("--log-every", type=click.FloatRange(0.0), default=5.0, show_default=True, metavar="SECONDS",
               help="When not on a terminal: a progress log line at most every SECONDS (0: every batch).")
 @click.option("--list-mappings", is_flag=True, help="List the mappings shipped with mashgraph and exit.")
+@click.option("--no-alerts", is_flag=True,
+              help="Do not run the alert queries at the end (they run unless MASHGRAPH_ALERTS_REFRESH is off).")
 @click.pass_obj
 def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, source_name: str | None,
            report_file: Path | None, dry_run: bool, max_quarantine_share: float | None,
            quarantine_dir: Path | None, force: bool, batch_size: int | None, log_every: float,
-           list_mappings: bool) -> None:
+           list_mappings: bool, no_alerts: bool) -> None:
     """Load agency extracts: `mashgraph ingest JOB.yml` or `mashgraph ingest --mapping NAME FILE...`.
 
     Every row is validated; bad rows go to a quarantine file with file, line,
@@ -130,8 +132,11 @@ def ingest(settings: Settings, paths: tuple[Path, ...], mapping: str | None, sou
     else:
         from ..graph import open_store
 
+        from ..graph.alerts_cli import run_after_load
+
         with open_store(settings.db, settings) as store:
             report = _run(store, paths, mapping, source_name, quarantine_dir, force, progress, batch_size, dry_run)
+            run_after_load(store, settings, enabled=not no_alerts)
     if max_quarantine_share is not None:
         report.max_quarantine_share = max_quarantine_share
     click.echo(report.summary())

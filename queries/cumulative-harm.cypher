@@ -15,6 +15,10 @@
 //   limit: {type: int, default: 200, help: most children to list}
 // tags: [patterns, children, weekly]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: high
+// alert_params: {limit: 100000}
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(:Agency {kind: 'childrens_social_care'})
 WHERE r.rag = 'GREEN' OR r.outcome IN ['nfa', 'advice_signpost']
 WITH p, collect(DISTINCT r) AS lows

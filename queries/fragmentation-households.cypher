@@ -18,6 +18,10 @@
 //   limit: {type: int, default: 100, help: most households to list}
 // tags: [fragmentation, household, weekly]
 // returns: table
+// alert: true
+// alert_key: household
+// severity: medium
+// alert_params: {limit: 100000, min_agencies: 3, min_score: 0.75}
 MATCH (h:Household)
 WHERE h.frag_pairs > 0 AND h.frag_members >= $min_members AND size(h.frag_involved) >= $min_agencies
   AND h.fragmentation >= $min_score

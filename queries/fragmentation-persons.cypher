@@ -17,6 +17,10 @@
 //   limit: {type: int, default: 100, help: most people to list}
 // tags: [fragmentation, weekly]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: medium
+// alert_params: {limit: 100000, min_agencies: 3, min_score: 0.75}
 MATCH (p:Person)
 WHERE p.frag_pairs > 0 AND size(p.frag_involved) >= $min_agencies AND p.fragmentation >= $min_score
 RETURN p.key AS person, p.display_name AS name, size(p.frag_involved) AS agencies,

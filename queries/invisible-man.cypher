@@ -14,6 +14,10 @@
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, children, under-ones]
 // returns: table
+// alert: true
+// alert_key: [person, man]
+// severity: high
+// alert_params: {limit: 100000}
 MATCH (x)-[:RAISES]->(:Concern {key: '18C'})
 WITH collect(x) AS abuse
 OPTIONAL MATCH (i:Incident)

@@ -17,6 +17,10 @@
 //   limit: {type: int, default: 200, help: most children to list}
 // tags: [patterns, children, weekly]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: medium
+// alert_params: {limit: 100000}
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(front:Agency {kind: 'childrens_social_care'})
 WHERE r.date >= date($since) AND r.date <= date($until) AND p.dob > r.date - duration({years: 18}) AND p.dob.year > r.date.year - 80
 WITH DISTINCT p, r, front

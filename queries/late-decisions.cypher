@@ -15,6 +15,10 @@
 //   limit: {type: int, default: 500, help: most referrals to list}
 // tags: [referrals, timeliness, weekly]
 // returns: table
+// alert: true
+// alert_key: referral
+// severity: low
+// alert_params: {limit: 100000}
 MATCH (r:Referral)
 WHERE r.decision_date IS NOT NULL AND r.date >= date($since) AND r.date <= date($until)
   AND r.decision_date >= r.date

@@ -15,6 +15,10 @@
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, children, escalation]
 // returns: table
+// alert: true
+// alert_key: [person, adult]
+// severity: high
+// alert_params: {limit: 100000}
 MATCH (r:Referral)-[:TO]->(:Agency {kind: 'childrens_social_care'})
 WHERE (r.rag = 'RED' OR r.outcome IN ['s47_strategy', 'immediate_protection'])
   AND r.date >= date($since) AND r.date <= date($until)

@@ -13,6 +13,10 @@
 //   limit: {type: int, default: 200, help: most people to list}
 // tags: [patterns, domestic-abuse, adults]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: medium
+// alert_params: {limit: 100000}
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[pr:INVOLVES]-(i:Incident {type: 'domestic_abuse'})-[:AT]->(a:Address)
 WHERE pr.role = 'perpetrator' AND i.date >= date($since) AND i.date <= date($until)
 MATCH (i)-[vr:INVOLVES]->(:Record)-[:RESOLVES_TO]->(v:Person)

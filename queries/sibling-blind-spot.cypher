@@ -11,6 +11,10 @@
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, children, households]
 // returns: table
+// alert: true
+// alert_key: [person, sibling]
+// severity: high
+// alert_params: {limit: 100000}
 MATCH (:Agency {kind: 'childrens_social_care'})-[:RUNS]->(e:Episode {kind: 'cp_plan'})-[:FOR]->(:Record)-[:RESOLVES_TO]->(c:Person)
 WHERE e.start <= date($until) AND (e.end IS NULL OR e.end >= date($since))
 WITH DISTINCT c, e

@@ -18,6 +18,10 @@
 //   limit: {type: int, default: 500, help: most rows to list}
 // tags: [patterns, fragmentation, sharing]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: low
+// alert_params: {limit: 100000}
 MATCH (q:Person)
 WHERE q.frag_last_siloed IS NOT NULL AND NOT q.frag_undated AND q.frag_last_raised <= date($until)
 WITH q.frag_last_siloed AS latest ORDER BY latest DESC LIMIT $limit

@@ -10,6 +10,10 @@
 //   limit: {type: int, default: 500, help: most record pairs to list}
 // tags: [patterns, identity, data-quality]
 // returns: table
+// alert: true
+// alert_key: person
+// severity: low
+// alert_params: {limit: 100000}
 MATCH (r1:Record)-[:RESOLVES_TO]->(p:Person)<-[:RESOLVES_TO]-(r2:Record)
 WHERE r1.key < r2.key AND r1.dob IS NOT NULL AND r2.dob IS NOT NULL AND r1.dob <> r2.dob
   AND r1.dob.year = r2.dob.year

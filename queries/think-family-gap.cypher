@@ -14,6 +14,10 @@
 //   limit: {type: int, default: 200, help: most rows to list}
 // tags: [patterns, think-family, adults]
 // returns: table
+// alert: true
+// alert_key: [person, child]
+// severity: medium
+// alert_params: {limit: 100000}
 MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
 WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)

@@ -19,6 +19,10 @@
 //   limit: {type: int, default: 200, help: most households to list}
 // tags: [patterns, households, weekly]
 // returns: table
+// alert: true
+// alert_key: household
+// severity: high
+// alert_params: {limit: 100000}
 MATCH (h:Household)
 WHERE any(k IN h.frag_concerns WHERE k IN ['3B', '3C']) AND any(k IN h.frag_concerns WHERE k IN ['4B', '4C'])
   AND any(k IN h.frag_concerns WHERE k IN ['1B', '1C', '2B', '2C'])

@@ -189,7 +189,8 @@ def test_a_good_file_loads_with_every_header_field(tmp_path):
     assert q.params["n"].type == "int" and q.params["n"].default == 3 and q.params["n"].help == "fewest agencies"
     assert q.cypher.startswith("MATCH (p:Person)") and q.cypher.endswith("RETURN p.key AS person, agencies")
     assert [f.name for f in fields(SavedQuery)] == [
-        "slug", "title", "description", "params", "tags", "timeout", "returns", "cypher", "path"]
+        "slug", "title", "description", "params", "tags", "timeout", "returns", "cypher", "path", "alert"]
+    assert q.alert is None  # no alert fields: not an alert (tests/test_alerts.py covers them)
 
 
 @pytest.mark.parametrize("text, line, words", [

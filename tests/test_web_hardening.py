@@ -248,6 +248,9 @@ HOUSEHOLD_PEOPLE_QUERY = """\
 // title: People of each household
 // description: Every household with the persons recorded in it, as a list.
 // returns: table
+// alert: true
+// alert_key: household
+// severity: high
 MATCH (h:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
 WITH h, p ORDER BY p.key
 RETURN h.key AS household, collect(p.key) AS people
@@ -276,6 +279,11 @@ SHOWS_P2 = {
     "linked.people_search": ["/linked-data/people.json?q=beth"],
     "linked.path_data": ["/linked-data/path.json?from=P1&to=P2"],
     "linked.png_export": [("/linked-export/png", {"people": "P1 P2", "what": "person P1"})],
+    # The alert of the household-people query (an alert query here) names Beth.
+    "alerts.inbox": ["/alerts", "/alerts?severity=high&pattern=household-people"],
+    "alerts.alert": ["/alerts/household-people:csc-la1:H1"],
+    "alerts.network_data": ["/alerts-data/household-people:csc-la1:H1.json"],
+    "alerts.network_export": ["/alerts-export/household-people:csc-la1:H1.html"],
     # A POST (a statement is no URL): (path, form). The console shows Beth as a node, and by her record.
     "console.run": [("/console", {"statement": "MATCH (p:Person {key: 'P2'}) RETURN p"}),
                     ("/console", {"statement": "MATCH (r:Record {key: $k}) RETURN r.key AS record",
@@ -294,6 +302,7 @@ NO_PERSONAL_DATA = {
     "admin.users": "user accounts",
     "console.page": "the console form and the user's own statements",
     "console.draft": "a draft .cypher file of the user's own statement; runs nothing",
+    "alerts.network_page": "page shell; its data comes from alerts.network_data",
 }
 # Routes with personal data that need a resolved store (a review band): their audit under the
 # person keys is tested where such a store is built.
@@ -302,6 +311,10 @@ AUDITED_IN_OTHER_TESTS = {
     "review.decide": "tests/test_web_review.py", "review.separate": "tests/test_web_review.py",
     # communities exist once the linked-risk analytics have run: on the synthetic fixture
     "linked.community_data": "tests/test_web_linked.py", "linked.community_export": "tests/test_web_linked.py",
+    # changes to an alert answer with a redirect, and a decision's snapshot needs a decision first
+    "alerts.assign_alert": "tests/test_web_alerts.py", "alerts.comment_alert": "tests/test_web_alerts.py",
+    "alerts.status_alert": "tests/test_web_alerts.py", "alerts.decide_alert": "tests/test_web_alerts.py",
+    "alerts.decision": "tests/test_web_alerts.py",
 }
 
 
@@ -312,6 +325,9 @@ def audited_app(app):
 
     (Path(folder) / "household-people.cypher").write_text(HOUSEHOLD_PEOPLE_QUERY, encoding="utf-8")
     accounts_of(app).grant("ana", "console")
+    from mashgraph.graph.alerts import run_alerts
+
+    run_alerts(app.extensions["mashgraph"].store(), folder=folder)  # the household's alert
     return app
 
 

@@ -142,7 +142,7 @@ def community_data(key: str):
 def community_export(key: str):
     net = _community_net(key)
     audit("export", f"linked network of community {key} as HTML", net.person_keys)
-    return _export(net, f"community {key}", f"community-{key}")
+    return export_response(net, f"community {key}", f"community-{key}")
 
 
 def _page(what: str, data_url: str, export_url: str, person: str | None = None):
@@ -171,7 +171,7 @@ def query_data(slug: str):
 def person_export(key: str):
     net = _person_net(key, _hops(2))
     audit("export", f"linked network of person {key} as HTML", net.person_keys)
-    return _export(net, net.persons[key].info.name or key, f"person-{key}")
+    return export_response(net, net.persons[key].info.name or key, f"person-{key}")
 
 
 @bp.route("/linked-export/query/<slug>.html")
@@ -179,7 +179,7 @@ def person_export(key: str):
 def query_export(slug: str):
     title, net, described = _query_net(slug, _hops(0))
     audit("export", f"linked network of saved query {described} as HTML", net.person_keys)
-    return _export(net, title, f"query-{slug}")
+    return export_response(net, title, f"query-{slug}")
 
 
 @bp.route("/linked-data/people.json")
@@ -247,7 +247,7 @@ def standalone_html(net: LinkedNetwork, title: str) -> str:
         app_js=(STATIC / "linked_export.js").read_text(encoding="utf-8"))
 
 
-def _export(net: LinkedNetwork, title: str, name: str) -> Response:
+def export_response(net: LinkedNetwork, title: str, name: str) -> Response:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:80]
     return Response(standalone_html(net, title), mimetype="text/html", headers={
         "Content-Disposition": f'attachment; filename="mashgraph-linked-{safe}.html"'})

@@ -51,12 +51,15 @@ def run(settings: Settings, threshold: float, review_low: float, review_high: fl
 
     options = ResolveSettings(threshold=threshold, review_low=review_low, review_high=review_high,
                               model_dir=model_dir)
+    from ...graph.alerts_cli import run_after_load
+
     with open_store(settings.db, settings) as store:
         report = resolve_records(store, options, incremental=incremental)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
-        click.echo("\n".join(report.lines()))
+        if as_json:
+            click.echo(json.dumps(report.as_dict(), indent=2))
+        else:
+            click.echo("\n".join(report.lines()))
+        run_after_load(store, settings, to_stderr=as_json)
 
 
 @resolve.command()
