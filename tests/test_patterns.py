@@ -186,11 +186,29 @@ def _filled_params(truth: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "shortest-link": {"from_person": mother, "to_person": other}, "within-k-hops": {"person": mother}}
 
 
+def _dismiss_an_alert(store, truth: list[dict[str, Any]]) -> None:
+    """dismissed-then-red reads alert decisions: dismiss the planted cumulative-harm child's alert
+    as of a night before their red contact (alert nodes touch no other query's answer)."""
+    import datetime as dt
+
+    from mashgraph.graph.alert_cases import decide, read_decisions
+    from mashgraph.graph.alerts import run_alerts
+
+    child = next(t for t in truth if t["pattern"] == "cumulative-harm" and t["kind"] == "instance")
+    key = f"cumulative-harm:{child['match']['person']}"
+    run_alerts(store, dt.date.fromisoformat(child["as_of"]))
+    if not read_decisions(store, key):
+        decide(store, key, status="dismissed", rag="GREEN", outcome="nfa", reason="looked fine then",
+               by="tester", night=dt.date(2020, 1, 1))
+
+
 @pytest.mark.parametrize("slug", sorted(LIBRARY))
 def test_every_output_column_is_filled_where_the_truth_says(fixture_store, slug):
     """A column that comes back empty where the fixture holds its value is a broken query
     (toxic-trio's raised_by was empty on every row)."""
     truth = _truth(FIXTURE)
+    if slug == "dismissed-then-red":
+        _dismiss_an_alert(fixture_store, truth)
     as_of = next((t["as_of"] for t in truth if t["pattern"] == slug), truth[0]["as_of"])
     rows = _rows(fixture_store, slug, as_of, **_filled_params(truth).get(slug, {}))
     assert rows, f"{slug} returns nothing on the fixture"
