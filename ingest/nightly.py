@@ -14,13 +14,17 @@ A MASH receives each agency's new and changed rows every night (``mashgraph synt
 4. **linked risk** only when asked (``linked_risk=True``): the networkx analysis is
    whole-graph (16 s at 100,000 people, docs/benchmarks.md), so the nightly cycle
    defers it; ``mashgraph analytics run`` (or the replay's ``--linked-risk-every``)
-   runs it, and every person's ``risk_as_of`` says how old it is.
+   runs it, and every person's ``risk_as_of`` says how old it is;
+5. **alerts** (``alerts=True``, and the setting ``alerts_refresh`` on): every alert
+   query (``graph/alerts.py``), as of the night's date (``as_of``; default the
+   ``today`` setting).
 
 :func:`replay` runs nights ``1..N`` of a ``synth --days`` folder in order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
@@ -50,6 +54,7 @@ class NightReport:
     linked_risk: Any = None
     timings: dict[str, float] = field(default_factory=dict)
     as_of: str | None = None
+    alerts: Any = None
 
     @property
     def elapsed(self) -> float:
@@ -59,20 +64,26 @@ class NightReport:
         totals = self.ingest.totals()
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
         linked = self.resolve.fresh_records if self.resolve.mode.startswith("incremental") else self.resolve.records
+        alerts = ""
+        if self.alerts is not None:
+            c = self.alerts.counts
+            alerts = (f", {sum(self.alerts.matches.values())} alert matches ({c['opened']} new, "
+                      f"{c['no_longer_matching']} no longer matching)")
         return (f"{self.job}: {totals['loaded']:,} rows loaded ({totals['quarantined']:,} quarantined), "
                 f"{linked:,} records resolved ({self.resolve.mode}), facts of "
-                f"{self.facts.persons:,} persons and {self.facts.households:,} households; {parts}; "
+                f"{self.facts.persons:,} persons and {self.facts.households:,} households{alerts}; {parts}; "
                 f"total {self.elapsed:.1f} s")
 
     def to_dict(self) -> dict[str, Any]:
         return {"job": self.job, "as_of": self.as_of, "timings": self.timings, "elapsed": round(self.elapsed, 3),
                 "ingest": self.ingest.to_dict(), "resolve": self.resolve.as_dict(),
                 "facts": {"persons": self.facts.persons, "households": self.facts.households},
-                "linked_risk": None if self.linked_risk is None else self.linked_risk.summary()}
+                "linked_risk": None if self.linked_risk is None else self.linked_risk.summary(),
+                "alerts": None if self.alerts is None else self.alerts.to_dict()}
 
 
 def run_night(store: Any, job_file: str | Path, *, settings: ResolveSettings | None = None,
-              linked_risk: bool = False, as_of: str | None = None) -> NightReport:
+              linked_risk: bool = False, as_of: str | None = None, alerts: bool = True) -> NightReport:
     """Run one nightly cycle for ``job_file`` (see the module docstring)."""
     timings: dict[str, float] = {}
 
@@ -92,7 +103,19 @@ def run_night(store: Any, job_file: str | Path, *, settings: ResolveSettings | N
     facts = refresh_facts(store, persons=persons, events=touched)
     timings["facts"] = round(timings["facts"] + time.perf_counter() - t, 3)
     risk = timed("linked-risk", lambda: _linked_risk(store)) if linked_risk else None
-    return NightReport(str(job_file), ingest, resolved, facts, risk, timings, as_of)
+    found = timed("alerts", lambda: _alerts(store, as_of)) if alerts and _alerts_on(store) else None
+    return NightReport(str(job_file), ingest, resolved, facts, risk, timings, as_of, found)
+
+
+def _alerts_on(store: Any) -> bool:
+    settings = getattr(store, "settings", None)
+    return settings is None or settings.alerts_refresh
+
+
+def _alerts(store: Any, as_of: str | None) -> Any:
+    from ..graph.alerts import run_alerts
+
+    return run_alerts(store, dt.date.fromisoformat(as_of) if as_of else None)
 
 
 def _linked_risk(store: Any) -> Any:
@@ -119,11 +142,12 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
 
 
 def replay(store: Any, folder: str | Path, days: str, *, settings: ResolveSettings | None = None,
-           linked_risk_every: int = 0, on_night: Callable[[int, NightReport], None] | None = None
-           ) -> list[NightReport]:
+           linked_risk_every: int = 0, alerts: bool = True,
+           on_night: Callable[[int, NightReport], None] | None = None) -> list[NightReport]:
     """Run the nights ``days`` (e.g. ``"1-30"``) of a ``synth --days`` folder in order.
 
     ``linked_risk_every``: also run the linked-risk analysis on every k-th night (0 = never).
+    Each night's alert run stands for the night's last date (``as_of`` in ``days/manifest.json``).
     Nights must ascend: a delta assumes the nights before it are loaded.
     """
     manifest = read_manifest(folder)
@@ -139,7 +163,7 @@ def replay(store: Any, folder: str | Path, days: str, *, settings: ResolveSettin
     for day in nights:
         job = Path(folder) / "days" / day_dir(day) / "job.yml"
         every = linked_risk_every > 0 and day % linked_risk_every == 0
-        report = run_night(store, job, settings=settings, linked_risk=every, as_of=as_of.get(day))
+        report = run_night(store, job, settings=settings, linked_risk=every, as_of=as_of.get(day), alerts=alerts)
         out.append(report)
         if on_night is not None:
             on_night(day, report)

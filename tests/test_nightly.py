@@ -75,7 +75,9 @@ def test_nightly_facts_of_the_touched_people_equal_a_full_refresh(world: Path, t
         last = reports[-1]
         # a night refreshes a small part of the graph, not all of it
         assert 0 < last.facts.persons < persons / 2
-        assert set(last.timings) == {"ingest", "resolve", "facts"}
+        assert set(last.timings) == {"ingest", "resolve", "facts", "alerts"}
+        manifest = json.loads((world / "days" / "manifest.json").read_text())
+        assert [r.alerts.night for r in reports] == [n["as_of"] for n in manifest["nights"]]
         nightly = (store.read(_FACTS).rows, store.read(_HOUSEHOLD_FACTS).rows, store.read(_EVENT_FACTS).rows)
         refresh_facts(store)
         full = (store.read(_FACTS).rows, store.read(_HOUSEHOLD_FACTS).rows, store.read(_EVENT_FACTS).rows)
@@ -95,8 +97,19 @@ def test_replay_cli_and_its_errors(world: Path, tmp_path: Path) -> None:
     assert [Path(n["job"]).parent.name for n in lines] == ["day-001", "day-002"]
     assert lines[1]["linked_risk"] and "linked-risk" in lines[1]["timings"] and lines[0]["linked_risk"] is None
     assert lines[1]["as_of"] == json.loads((world / "days" / "manifest.json").read_text())["nights"][1]["as_of"]
-    one = CliRunner().invoke(cli, ["--db", db, "nightly", "run", str(world / "days" / "day-003" / "job.yml")])
-    assert one.exit_code == 0 and "day-003" in one.output and "incremental" in one.output
+    assert lines[1]["alerts"]["night"] == lines[1]["as_of"]
+    one = CliRunner().invoke(cli, ["--db", db, "nightly", "run", str(world / "days" / "day-003" / "job.yml"),
+                                   "--night", "2024-06-01", "--json"])
+    assert one.exit_code == 0, one.output
+    night = json.loads(one.output)
+    assert night["job"].endswith("day-003/job.yml") and night["resolve"]["mode"].startswith("incremental")
+    assert night["alerts"]["night"] == "2024-06-01"
+    quiet = CliRunner().invoke(cli, ["--db", db, "nightly", "run", str(world / "days" / "day-004" / "job.yml"),
+                                     "--no-alerts"])
+    assert quiet.exit_code == 0 and "alert matches" not in quiet.output and "day-004" in quiet.output
+    bad_night = CliRunner().invoke(cli, ["--db", db, "nightly", "run", str(world / "days" / "day-005" / "job.yml"),
+                                         "--night", "June"])
+    assert bad_night.exit_code != 0 and "is not a date" in bad_night.output
     for days, message in (("3-1", "outside 1..5"), ("2,1", "ascending"), ("1-9", "outside 1..5")):
         bad = CliRunner().invoke(cli, ["--db", db, "nightly", "replay", "--dir", str(world), "--days", days])
         assert bad.exit_code != 0 and message in bad.output, bad.output
