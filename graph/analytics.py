@@ -27,7 +27,11 @@ Per ``Person`` (every person; lists sorted):
   uses both to skip people who cannot have a siloed concern);
 - ``frag_last_siloed``: the latest date of a concern (other than "no factors") that an
   involved agency does not know, null when there is none (``siloed-concern`` reads only
-  the people with the most recent ones when its dates allow).
+  the people with the most recent ones when its dates allow);
+- ``frag_youngest_housemate_year``: the latest birth year of anyone who shares a household
+  or an address with the person (a record of each, at any time); null when nobody does
+  (``think-family-gap`` skips adult concerns of people none of whose housemates can have
+  been a child then). After a delta, the persons refreshed also raise it on their housemates.
 
 Per event (``Referral``, ``Incident``, ``Episode``; :func:`~mashgraph.graph.knowledge.event_facts_cypher`):
 ``frag_known_by``, the agencies that know of it, and ``frag_raised_by``, the agency that
@@ -66,7 +70,7 @@ from .knowledge import PERSON_SUBJECT, event_facts_cypher, knowledge_body
 from .model import EVENT_KINDS
 
 __all__ = ["refresh_facts", "refresh_linked_risk", "touched_persons", "FactsReport", "PERSON_KEYS_CYPHER",
-           "PERSON_FACTS_CYPHER", "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER", "PERSON_HOUSEHOLDS_CYPHER",
+           "PERSON_FACTS_CYPHER", "PERSON_HOME_FACTS_CYPHER", "HOUSEMATES_PUSH_CYPHER", "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER", "PERSON_HOUSEHOLDS_CYPHER",
            "TOUCHED_LABELS", "TOUCHED_PERSONS_CYPHER"]
 
 BATCH_SIZE = 2000
@@ -86,6 +90,41 @@ PERSON_FACTS_CYPHER = ("UNWIND $rows AS row\nMATCH (p:Person {key: row.key})" + 
     p.frag_undated = (undated = 1)
 RETURN count(p) AS persons
 """)
+
+# Who shares a home with whom: a household or an address both have a record at, at any time.
+# The homes first, then their people (one long pattern costs FalkorDB five times as much).
+_HOMES = "(p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF|LIVES_AT]->(home)"
+_HOUSEMATES = "(home)<-[:MEMBER_OF|LIVES_AT]-(:Record)-[:RESOLVES_TO]->(o:Person)"
+
+# One batch of persons: the latest birth year among their housemates (think-family-gap reads only
+# the adult concerns of people who ever shared a home with someone young enough to be a child
+# then). Birth years, not dates: FalkorDB compares dates more than 68 years apart wrongly.
+PERSON_HOME_FACTS_CYPHER = f"""
+UNWIND $rows AS row
+MATCH (p:Person {{key: row.key}})
+OPTIONAL MATCH {_HOMES}
+WITH DISTINCT p, home
+OPTIONAL MATCH {_HOUSEMATES}
+WITH p, max(CASE WHEN o <> p THEN o.dob.year END) AS youngest
+SET p.frag_youngest_housemate_year = youngest
+RETURN count(p) AS persons
+"""
+
+# After a delta: the given persons' birth years raise their housemates' fact (it only grows when
+# homes are shared by more people; a value left too high only makes think-family-gap read more).
+HOUSEMATES_PUSH_CYPHER = f"""
+UNWIND $rows AS row
+MATCH (p:Person {{key: row.key}})
+WHERE p.dob IS NOT NULL
+MATCH {_HOMES}
+WITH DISTINCT p, home
+MATCH {_HOUSEMATES}
+WHERE o <> p
+WITH o, max(p.dob.year) AS year
+WHERE o.frag_youngest_housemate_year IS NULL OR o.frag_youngest_housemate_year < year
+SET o.frag_youngest_housemate_year = year
+RETURN count(o) AS persons
+"""
 
 HOUSEHOLD_KEYS_CYPHER = "MATCH (h:Household) RETURN h.key AS key ORDER BY key"
 
@@ -167,6 +206,9 @@ def refresh_facts(store: Any, batch_size: int = BATCH_SIZE, *, persons: Iterable
         households = sorted({k for part in _chunks(keys, batch_size)
                              for k in store.read(PERSON_HOUSEHOLDS_CYPHER, {"keys": part}, timeout=600).column("key")})
     report.persons = _write(store, PERSON_FACTS_CYPHER, keys, batch_size)
+    _write(store, PERSON_HOME_FACTS_CYPHER, keys, batch_size)
+    if not whole:
+        _write(store, HOUSEMATES_PUSH_CYPHER, keys, batch_size)
     report.households = _write(store, HOUSEHOLD_FACTS_CYPHER, households, batch_size)
     report.elapsed = time.perf_counter() - t
     return report

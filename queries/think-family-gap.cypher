@@ -6,7 +6,10 @@
 //   child was made in the `window_months` months (12) before or after the
 //   concern. The child may be living with a parent or carer whose own
 //   difficulties nobody has connected to them. One row per adult and child,
-//   with the latest such concern.
+//   with the latest such concern. Concerns raised when none of the adult's
+//   housemates (stored with the facts after each ingestion job and
+//   resolution, graph/analytics.py) was young enough to be a child are
+//   skipped without reading their homes.
 // params:
 //   since: {type: date, default: 2000-01-01, help: only adult concerns raised on or after this date}
 //   until: {type: date, default: today, help: only adult concerns raised on or before this date}
@@ -20,7 +23,8 @@
 // alert_params: {limit: 100000}
 MATCH (ac:Concern {subject: 'adult'})<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]->(v:Person)
 WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
-WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
+WHERE v.frag_youngest_housemate_year >= d.year - 18 AND d >= date($since) AND d <= date($until)
+  AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
 WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
