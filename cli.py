@@ -14,7 +14,7 @@ import click
 from .demo import demo
 from .errors import MashgraphError
 from .graph.alerts_cli import alerts
-from .graph.cli import analytics, cypher, facts, schema
+from .graph.cli import analytics, cypher, facts, schema, store
 from .graph.query_cli import query
 from .ingest.cli import ingest
 from .ingest.nightly_cli import nightly
@@ -50,7 +50,7 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 # In the order `mashgraph --help` lists them.
-for _command in (cypher, schema, facts, analytics, synth, query, alerts, serve, users, demo, resolve, ingest, nightly):
+for _command in (cypher, schema, store, facts, analytics, synth, query, alerts, serve, users, demo, resolve, ingest, nightly):
     cli.add_command(_command)
 
 

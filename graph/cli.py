@@ -1,4 +1,4 @@
-"""``mashgraph cypher`` and ``mashgraph schema``."""
+"""``mashgraph cypher``, ``schema``, ``store``, ``facts`` and ``analytics``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import click
 from ..errors import ConfigError
 from ..settings import Settings
 from .format import FORMATS, format_result
-from .backends import open_store
+from .backends import open_store, store_class_for
 
-__all__ = ["cypher", "schema", "facts", "analytics", "param_pairs", "parse_cli_params"]
+__all__ = ["cypher", "schema", "store", "facts", "analytics", "param_pairs", "parse_cli_params"]
 
 
 def param_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -77,6 +77,33 @@ def schema_show(settings: Settings, fmt: str) -> None:
     """List the indexes and constraints the store reports."""
     with open_store(settings.db, settings) as store:
         click.echo(format_result(store.schema(), fmt))
+
+
+@click.group()
+def store() -> None:
+    """Keep the embedded store's server running between commands (a large graph loads once)."""
+
+
+@store.command("start")
+@click.pass_obj
+def store_start(settings: Settings) -> None:
+    """Start the embedded store's server (or attach to it) and leave it running: every later
+    command, `mashgraph serve` included, attaches to it instead of loading the graph again."""
+    click.echo(store_class_for(settings.db).keep_running(settings.db, settings, keep=True))
+
+
+@store.command("stop")
+@click.pass_obj
+def store_stop(settings: Settings) -> None:
+    """Stop keeping the server running, and stop it unless another process is using it."""
+    click.echo(store_class_for(settings.db).keep_running(settings.db, settings, keep=False))
+
+
+@store.command("status")
+@click.pass_obj
+def store_status(settings: Settings) -> None:
+    """Whether the store's server is running (never starts it), its pid and memory."""
+    click.echo(store_class_for(settings.db).server_status(settings.db))
 
 
 @click.group()

@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..errors import QueryError, StoreUnavailable
+from ..errors import ConfigError, QueryError, StoreUnavailable
 from ..settings import Settings
 from .concerns import ALL_CONCERNS
 from .model import SCHEMA, SchemaSpec
@@ -81,6 +81,21 @@ class GraphStore(ABC):
         """The directory on this machine that holds the graph's files for ``url``,
         or None when the graph lives in a server (the default)."""
         return None
+
+    @classmethod
+    def server_status(cls, url: str) -> str:
+        """One line on the server this store runs on this machine, without starting it.
+        A server store's server is not ours to watch (the default)."""
+        return f"{redact_url(url)}: a {cls.kind} server; mashgraph neither starts nor stops it"
+
+    @classmethod
+    def keep_running(cls, url: str, settings: Settings, keep: bool) -> str:
+        """Keep (``keep``) the local server of ``url`` running between commands, or stop keeping
+        it and stop it; one line saying what happened. Only a store that starts its own server
+        can; the default refuses."""
+        raise ConfigError(f"{redact_url(url)} is a {cls.kind} server: it runs on its own, so there is no "
+                          "server for mashgraph to start or stop",
+                          hint="use `mashgraph store start` with an embedded store (a directory path)")
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url

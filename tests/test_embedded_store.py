@@ -333,3 +333,50 @@ def test_a_crashed_servers_log_is_kept_private_in_the_database_directory(tmp_pat
     assert len(kept) == 1 and kept[0].read_text() == report
     assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
     assert not registry.exists() and not (run_dir / "redis.log").exists()
+
+
+def _mashgraph(path, *args: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "mashgraph", "--db", str(path), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_store_start_keeps_the_server_for_later_commands_until_store_stop(tmp_path):
+    path = tmp_path / "graph"
+    assert _mashgraph(path, "store", "status") == f"{path}: no server running"
+    started = _mashgraph(path, "store", "start")
+    pid = int(started.split("server pid ")[1].split()[0])
+    try:
+        assert running(pid)  # the command has ended; the server has not
+        assert "kept running" in _mashgraph(path, "store", "status")
+        _mashgraph(path, "schema", "apply")
+        with open_store(str(path), settings()) as store:  # attaches: same server, nothing loaded again
+            assert store.server_pid == pid
+            store.write(WRITE_ONE_CYPHER, {"key": "a", "n": 1})
+        assert running(pid)
+        assert _mashgraph(path, "store", "stop") == f"{path}: server pid {pid} stopped"
+        wait_until_gone(pid, timeout_s=1)
+        assert _mashgraph(path, "store", "status") == f"{path}: no server running"
+        with open_store(str(path), settings()) as store:  # the writes made while it was kept are there
+            assert store.read(COUNT_CYPHER).value() == 1
+    finally:
+        if running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_store_stop_leaves_a_server_another_process_uses(tmp_path):
+    path = tmp_path / "graph"
+    with open_store(str(path), settings()) as user:
+        _mashgraph(path, "store", "start")
+        assert "still serves another process" in _mashgraph(path, "store", "stop")
+        assert running(user.server_pid)
+        pid = user.server_pid
+    wait_until_gone(pid)  # the last user to close stopped it (no longer kept)
+
+
+def test_store_start_on_a_server_store_says_it_is_not_ours(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "mashgraph", "--db", "bolt://127.0.0.1:1", "store", "start"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "neo4j server: it runs on its own" in out.stderr

@@ -6,9 +6,15 @@ Layout of a database directory (created mode 0700: it holds personal data)::
     aof/                 append-only file (base + increments + manifest), fsynced every second
     graph.rdb.settings   falkordblite's registry: pidfile and socket of the running server
     graph.lock           taken while a process starts, attaches to or stops the server
+    keep-running         present: the server stays up when the last process closes
 
 The server is daemonised: it outlives a killed Python process and the next
-open re-attaches to it through the registry. AOF with ``appendfsync everysec``
+open re-attaches to it through the registry. The last process to close stops
+it, unless ``keep-running`` exists (``mashgraph store start``; ``store stop``
+removes it and stops the server): then every command attaches to the running
+server instead of loading the graph again.
+
+AOF with ``appendfsync everysec``
 means a ``kill -9`` of the server loses no acknowledged write (Redis writes the
 AOF buffer to the file before it replies) and a machine crash at most about one
 second. RDB snapshots are off: they add nothing to AOF durability and stall
@@ -47,6 +53,8 @@ log = logging.getLogger(__name__)
 DB_FILE = "graph.rdb"
 REGISTRY_FILE = DB_FILE + ".settings"
 LOCK_FILE = "graph.lock"
+# While this file exists, the last process to close leaves the server running (`mashgraph store start`).
+KEEP_FILE = "keep-running"
 # A fresh server gets this long to answer the start-up probe, and this many starts.
 PROBE_TIMEOUT_S = 15.0
 START_ATTEMPTS = 3
@@ -102,6 +110,47 @@ class EmbeddedStore(FalkorStore):
         except BaseException:
             self.close()  # never leave a server behind for a store nobody holds
             raise
+
+    @classmethod
+    def server_status(cls, url: str) -> str:
+        path = cls.local_dir_for(url)
+        kept = (path / KEEP_FILE).exists()
+        pid = _live_server(path / REGISTRY_FILE)
+        if pid is None:
+            return f"{path}: no server running" + (
+                "; kept: the next command starts one and leaves it running" if kept else "")
+        try:
+            rss = f", {psutil.Process(pid).memory_info().rss / 2**20:,.0f} MiB resident"
+        except psutil.Error:
+            rss = ""
+        return (f"{path}: server running, pid {pid}{rss}; " + (
+            "kept running (`mashgraph store stop` stops it)" if kept
+            else "stops when the last command using it ends"))
+
+    @classmethod
+    def keep_running(cls, url: str, settings: Settings, keep: bool) -> str:
+        """``keep``: start (or attach to) the server and leave it running for later commands.
+        Otherwise stop keeping it, and stop it unless another process is using it."""
+        path = cls.local_dir_for(url)
+        if keep:
+            started = time.perf_counter()
+            store = cls(url, settings)
+            try:
+                (store.path / KEEP_FILE).write_text("written by `mashgraph store start`; "
+                                                    "`mashgraph store stop` removes it and stops the server\n")
+                pid, seconds = store.server_pid, time.perf_counter() - started
+            finally:
+                store.close()
+            return (f"{path}: server pid {pid} running (opened in {seconds:.1f} s); commands attach to it "
+                    "until `mashgraph store stop`")
+        (path / KEEP_FILE).unlink(missing_ok=True)
+        pid = _live_server(path / REGISTRY_FILE)
+        if pid is None:
+            return f"{path}: no server running"
+        cls(url, settings).close()  # attaches; stops the server when nobody else uses it
+        if _alive(pid):
+            return f"{path}: no longer kept; server pid {pid} still serves another process, the last one to close stops it"
+        return f"{path}: server pid {pid} stopped"
 
     @property
     def server_pid(self) -> int | None:
@@ -256,7 +305,7 @@ class EmbeddedStore(FalkorStore):
                 others = [c for c in client.client_list() if c.get("name") != self._conn_name]
             except Exception:  # the server is already gone (killed or crashed)
                 others, pid = [], 0
-            if pid and not others:
+            if pid and not others and not (self.path / KEEP_FILE).exists():
                 # SHUTDOWN flushes and fsyncs the AOF, then exits; no RDB (save is off).
                 try:
                     client.shutdown()
