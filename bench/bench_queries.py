@@ -17,6 +17,8 @@ median, fastest and slowest run.
 from ``tools/neo4j-harness`` (``tests/servers.py``) and stopped at the end: the same
 synthetic set, ingested and resolved there (``--reuse`` reuses only the data).
 With ``both`` the two engines run one after the other in one run.
+``--neo4j-dir DIR`` keeps that server's database in ``DIR`` instead, so a later
+``--reuse`` run times the queries on the graph already there.
 """
 
 from __future__ import annotations
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="time only these slugs")
     parser.add_argument("--store", choices=["embedded", "neo4j", "both"], default="embedded",
                         help="engine: embedded FalkorDB, a fresh Neo4j 5 server (tools/neo4j-harness), or both")
+    parser.add_argument("--neo4j-dir", help="keep the Neo4j server's data here between runs (with --reuse, "
+                        "its graph is reused); default: a fresh server, removed at the end")
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args(argv)
 
@@ -214,9 +218,10 @@ def _open_bench_store(kind: str, args: argparse.Namespace, stack: Any) -> tuple[
     sys.path.insert(0, str(ROOT / "tests"))
     from servers import Neo4jServer, neo4j_settings
 
-    server = stack.enter_context(Neo4jServer(Path(args.dir) / "neo4j", heap_mb=NEO4J_HEAP_MB,
-                                             pagecache_mb=NEO4J_PAGECACHE_MB))
-    stack.callback(lambda: __import__("shutil").rmtree(server.directory, ignore_errors=True))
+    server = stack.enter_context(Neo4jServer(Path(args.neo4j_dir or Path(args.dir) / "neo4j"),
+                                             heap_mb=NEO4J_HEAP_MB, pagecache_mb=NEO4J_PAGECACHE_MB))
+    if not args.neo4j_dir:  # a fresh server each run unless its directory is named (and kept)
+        stack.callback(lambda: __import__("shutil").rmtree(server.directory, ignore_errors=True))
     store = stack.enter_context(open_store(server.uri, neo4j_settings(server, start_timeout_s=600)))
     store.bench_server_pid = server.proc.pid
     return store, {"server_start_s": server.start_seconds}
@@ -237,9 +242,11 @@ def bench_store(kind: str, args: argparse.Namespace, argv: list[str] | None) -> 
     library = load_library()
     with ExitStack() as stack:
         store, server_facts = _open_bench_store(kind, args, stack)
-        # The data is reused on both engines; a graph only in the embedded store (Neo4j starts fresh).
-        build_args = argparse.Namespace(**{**vars(args), "reuse_graph": args.reuse and kind == "embedded",
-                                           "marker": "graph.done" if kind == "embedded" else f"{kind}-graph.done"})
+        # The data is reused on both engines; a graph in the embedded store, and in Neo4j when its
+        # server directory is kept (--neo4j-dir; otherwise Neo4j starts fresh).
+        marker = "graph.done" if kind == "embedded" else str(Path(args.neo4j_dir or args.dir) / "neo4j-graph.done")
+        build_args = argparse.Namespace(**{**vars(args), "marker": marker, "reuse_graph": args.reuse and (
+            kind == "embedded" or bool(args.neo4j_dir))})
         facts = {**build(build_args, store), **server_facts}
         labels = {r["label"]: r["n"] for r in store.read(COUNT_LABELS_CYPHER).records()}
         rels = store.read(COUNT_RELS_CYPHER).value()
