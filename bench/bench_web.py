@@ -78,29 +78,34 @@ RETURN a.key AS key ORDER BY residents DESC, key LIMIT $limit
 def build_world(args: argparse.Namespace) -> dict[str, Any]:
     """Build or reuse the graph; the keys the pages will be asked for."""
     import bench_queries
-    from mashgraph.graph.saved_queries import load_library
 
     settings = load_settings(environ={}, start_timeout_s=900)
     with open_store(str(Path(args.dir) / "graph"), settings) as store:
         build_args = argparse.Namespace(**{**vars(args), "reuse_graph": args.reuse, "marker": "graph.done"})
         facts = bench_queries.build(build_args, store)
-        library = load_library()
-        samples = bench_queries.sample_params(store, library)
-        rng = random.Random(args.seed)
-        persons = store.read(SAMPLE_PERSONS_CYPHER, {"limit": 5000}).column("person")
-        records = store.read(SAMPLE_RECORDS_CYPHER, {"limit": 5000}).records()
-        world = {
-            "facts": facts,
-            "persons": rng.sample(persons, min(len(persons), 2000)),
-            "records": [r["key"] for r in rng.sample(records, min(len(records), 200))],
-            "surnames": sorted({r["family"] for r in records if r["family"]})[:200],
-            "households": store.read(SAMPLE_HOUSEHOLDS_CYPHER, {"limit": 200}).column("key"),
-            "review": store.read(REVIEW_KEYS_CYPHER, {"limit": 200}).column("key"),
-            "addresses": store.read(SAMPLE_ADDRESSES_CYPHER, {"limit": 200}).column("key"),
-            "queries": {slug: _query_params(q, samples) for slug, q in library.items()},
-            "size": store.read("MATCH (p:Person) RETURN count(p) AS n").value(),
-        }
-    return world
+        return {**sample_world(store, args.seed), "facts": facts}
+
+
+def sample_world(store: Any, seed: int) -> dict[str, Any]:
+    """The keys the pages will be asked for, drawn from the graph in ``store``."""
+    import bench_queries
+    from mashgraph.graph.saved_queries import load_library
+
+    library = load_library()
+    samples = bench_queries.sample_params(store, library)
+    rng = random.Random(seed)
+    persons = store.read(SAMPLE_PERSONS_CYPHER, {"limit": 5000}, timeout=600).column("person")
+    records = store.read(SAMPLE_RECORDS_CYPHER, {"limit": 5000}, timeout=600).records()
+    return {
+        "persons": rng.sample(persons, min(len(persons), 2000)),
+        "records": [r["key"] for r in rng.sample(records, min(len(records), 200))],
+        "surnames": sorted({r["family"] for r in records if r["family"]})[:200],
+        "households": store.read(SAMPLE_HOUSEHOLDS_CYPHER, {"limit": 200}, timeout=600).column("key"),
+        "review": store.read(REVIEW_KEYS_CYPHER, {"limit": 200}, timeout=600).column("key"),
+        "addresses": store.read(SAMPLE_ADDRESSES_CYPHER, {"limit": 200}, timeout=600).column("key"),
+        "queries": {slug: _query_params(q, samples) for slug, q in library.items()},
+        "size": store.read("MATCH (p:Person) RETURN count(p) AS n", timeout=600).value(),
+    }
 
 
 def _query_params(query: Any, samples: dict[str, Any]) -> dict[str, Any]:
@@ -135,10 +140,12 @@ def server_command(args: argparse.Namespace, port: int) -> list[str]:
     return [str(bin_dir / "mashgraph"), "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
+def start_server(args: argparse.Namespace, port: int, env_extra: dict[str, str] | None = None) -> subprocess.Popen:
+    """The server on ``port``; ``env_extra`` may name another store (``MASHGRAPH_DB`` and its settings)."""
     env = {**os.environ, "MASHGRAPH_DB": str(Path(args.dir) / "graph"),
            "MASHGRAPH_USERS_DB": str(Path(args.dir) / "bench-users.sqlite"),
-           "MASHGRAPH_START_TIMEOUT_S": "900", "MASHGRAPH_SECRET_KEY": "bench-only-" + "x" * 32}
+           "MASHGRAPH_START_TIMEOUT_S": "900", "MASHGRAPH_SECRET_KEY": "bench-only-" + "x" * 32,
+           **(env_extra or {})}
     log = open(Path(args.dir) / "server.log", "w")
     proc = subprocess.Popen(server_command(args, port), env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -43,6 +43,10 @@ class Dialect(ABC):
     """What differs between engines, in one place per backend."""
 
     name: str = ""
+    upsert_by_merge: bool = False
+    """Ingestion writes nodes with properties by ``MERGE ... SET n += ...`` (True) or by the
+    create-or-update upsert of ``ingest/load.py`` (False: FalkorDB re-indexes every property a
+    ``MERGE`` has just created)."""
 
     @abstractmethod
     def schema_statements(self, spec: SchemaSpec) -> list[str]:

@@ -436,7 +436,7 @@ def _start_source(store: Any, mapping_name: str | Path, files: list[str | Path] 
         if options:
             mapping = mapping.with_options(**options)
         report.mapping = mapping.name
-        plan = LoadPlan(mapping)
+        plan = LoadPlan(mapping, merge=store is not None and store.dialect.upsert_by_merge)
         if not files:
             raise ValidationError(f"source {report.name}: no files given", hint="list the extract files to load")
         if store is not None and not dry_run and schema:

@@ -251,13 +251,16 @@ class Batch:
 class LoadPlan:
     """The statements of one mapping and how each validated row feeds them."""
 
-    def __init__(self, mapping: SourceMapping) -> None:
+    def __init__(self, mapping: SourceMapping, *, merge: bool = False) -> None:
+        """``merge``: nodes with properties by :data:`NODE_MERGE_CYPHER` instead of the upsert,
+        for an engine whose dialect says it is the cheaper way (``Dialect.upsert_by_merge``)."""
         check_date_props(mapping)
         self.mapping = mapping
         self.node_ops: list[_NodeOp] = []
+        upsert = NODE_MERGE_CYPHER if merge else NODE_UPSERT_CYPHER
         for alias, node in mapping.nodes.items():
             full = bool(node.props) or node.provenance
-            cypher = NODE_UPSERT_CYPHER[node.label] if full else NODE_KEY_CYPHER[node.label]
+            cypher = upsert[node.label] if full else NODE_KEY_CYPHER[node.label]
             self.node_ops.append(_NodeOp(alias, node, cypher, full, DATE_PROPS.get(node.label, ())))
         self.edge_ops: list[_EdgeOp] = []
         index = {op.alias: i for i, op in enumerate(self.node_ops)}

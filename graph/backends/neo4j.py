@@ -72,6 +72,9 @@ _NEO4J_WORD = re.compile(r"\w+(?:'\w+)*\*?")
 
 class Neo4jDialect(Dialect):
     name = "neo4j"
+    # The upsert's OPTIONAL MATCH and two FOREACH clauses plan with two Eager barriers on Neo4j;
+    # MERGE on the unique key does not (docs/benchmarks.md, Neo4j side by side).
+    upsert_by_merge = True
 
     def schema_statements(self, spec: SchemaSpec) -> list[str]:
         out = [f"CREATE CONSTRAINT {_snake(label)}_key IF NOT EXISTS "
