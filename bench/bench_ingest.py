@@ -357,9 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     lines, ok = [], True
     for store in stores:
         store_lines, store_ok = bench_store(store, data, args)
+        print("\n".join(store_lines), flush=True)  # each engine's figures as soon as they are known
         lines += store_lines
         ok = ok and store_ok
-    print("\n".join(lines))
     if args.write_docs:
         write_docs(lines, args)
     return 0 if ok else 1

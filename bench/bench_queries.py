@@ -200,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     texts, ok = [], True
     for kind in stores:
         text, kind_ok = bench_store(kind, args, argv)
+        print(text + "\n", flush=True)  # each engine's table as soon as it is known
         texts.append(text)
         ok = ok and kind_ok
     text = "\n\n".join(texts)
-    print(text)
     if args.write_docs:
         write_docs(text)
         print(f"\nwritten to {DOCS}")
