@@ -22,6 +22,7 @@ from .ingest.resolve.cli import resolve
 from .ingest.synth.cli import synth
 from .settings import load_settings
 from .web.cli import serve, users
+from .web.report import report
 
 __all__ = ["main", "cli"]
 
@@ -50,7 +51,8 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 # In the order `mashgraph --help` lists them.
-for _command in (cypher, schema, store, facts, analytics, synth, query, alerts, serve, users, demo, resolve, ingest, nightly):
+for _command in (cypher, schema, store, facts, analytics, synth, query, alerts, serve, users, report, demo, resolve,
+                 ingest, nightly):
     cli.add_command(_command)
 
 

@@ -55,6 +55,9 @@ records, the events about those records and the agencies of those events, so a p
 of whose records or events was written keeps facts equal to a full refresh
 (``tests/test_nightly.py`` compares the two after a delta).
 
+The partnership dashboard's facts (``share_raised_first``, ``share_las``; :mod:`mashgraph.graph.partnership`)
+are stored on every Person in the same refresh, after the ones above.
+
 The linked-risk scores, communities and brokers (:mod:`mashgraph.graph.risk_facts`)
 are refreshed at the same moments, after these facts, by :func:`refresh_linked_risk`
 (unless the setting ``linked_risk_refresh`` is off).
@@ -68,6 +71,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .knowledge import PERSON_SUBJECT, event_facts_cypher, knowledge_body
 from .model import EVENT_KINDS
+from .partnership import refresh_partnership_facts
 
 __all__ = ["refresh_facts", "refresh_linked_risk", "touched_persons", "FactsReport", "PERSON_KEYS_CYPHER",
            "PERSON_FACTS_CYPHER", "PERSON_HOME_FACTS_CYPHER", "HOUSEMATES_PUSH_CYPHER", "HOUSEHOLD_KEYS_CYPHER", "HOUSEHOLD_FACTS_CYPHER", "PERSON_HOUSEHOLDS_CYPHER",
@@ -209,6 +213,7 @@ def refresh_facts(store: Any, batch_size: int = BATCH_SIZE, *, persons: Iterable
     _write(store, PERSON_HOME_FACTS_CYPHER, keys, batch_size)
     if not whole:
         _write(store, HOUSEMATES_PUSH_CYPHER, keys, batch_size)
+    refresh_partnership_facts(store, [{"key": k} for k in keys], batch_size)
     report.households = _write(store, HOUSEHOLD_FACTS_CYPHER, households, batch_size)
     report.elapsed = time.perf_counter() - t
     return report

@@ -542,6 +542,7 @@ class _FileLoader:
         log, plan, writer, report = self.log, self.plan, self.writer, self.report
         file_read = file_loaded = 0
         q_before, w_before = log.quarantined, log.warnings
+        reasons_before, warned_before = dict(log.reasons), dict(log.warning_reasons)
         name = path.name
         plan.forget()
         add_row = plan.add_row
@@ -583,7 +584,9 @@ class _FileLoader:
                 if batch.rows:
                     writer.submit_rows(ticket, batch.statements(plan), batch.rows)
                 counts = {"key": key, "read": file_read, "loaded": file_loaded,
-                          "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before}
+                          "quarantined": log.quarantined - q_before, "warnings": log.warnings - w_before,
+                          "reasons": _counted_since(log.reasons, reasons_before),
+                          "warning_reasons": _counted_since(log.warning_reasons, warned_before)}
                 # Written after every batch of the file, with the time it is written.
                 writer.submit(ticket, [(RUN_FINISH_CYPHER, lambda: {**counts, "finished": _utc_now()})])
                 writer.seal(ticket)
@@ -601,6 +604,11 @@ class _FileLoader:
             else:  # only rows handed to the writer can be loaded; finish() takes off those it did not write
                 report.loaded += ticket.rows_queued
                 report.unwritten += file_loaded - ticket.rows_queued
+
+
+def _counted_since(now: dict[str, int], before: dict[str, int]) -> list[str]:
+    """``"reason|count"`` for each reason counted since ``before`` (one file's share of a source's counts)."""
+    return [f"{reason}|{n - before.get(reason, 0)}" for reason, n in sorted(now.items()) if n > before.get(reason, 0)]
 
 
 def _rules_for_header(mapping: SourceMapping, present: set[str], folded: dict[str, str], path: Path,

@@ -123,7 +123,8 @@ SET r.source = $source, r.file = $file, r.sha256 = $sha256, r.mapping = $mapping
 RUN_FINISH_CYPHER = """
 MATCH (r:IngestRun {key: $key})
 SET r.finished = $finished, r.status = 'complete', r.read = $read, r.loaded = $loaded,
-    r.quarantined = $quarantined, r.warnings = $warnings
+    r.quarantined = $quarantined, r.warnings = $warnings,
+    r.reasons = $reasons, r.warning_reasons = $warning_reasons
 """
 
 RUN_LOOKUP_CYPHER = """

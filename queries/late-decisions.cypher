@@ -12,6 +12,8 @@
 //   since: {type: date, default: 2000-01-01, help: referrals made on or after this date (the default takes in every referral since 2000)}
 //   until: {type: date, default: today, help: referrals made on or before this date}
 //   working_days: {type: int, default: 1, help: the timescale; a decision taking more working days than this is late}
+//   agency: {type: string, default: "", help: only referrals this agency made (such as police; (no agency) for none; empty for all)}
+//   rag: {type: string, default: "", help: only referrals with this RAG rating (RED AMBER GREEN or (none); empty for all)}
 //   limit: {type: int, default: 500, help: most referrals to list}
 // tags: [referrals, timeliness, weekly]
 // returns: table
@@ -36,6 +38,7 @@ OPTIONAL MATCH (r)-[:ABOUT]->(:Record)-[:RESOLVES_TO]->(p:Person)
 WITH r, calendar_days, working_days, maker, p
 ORDER BY p.key
 WITH r, calendar_days, working_days, collect(DISTINCT maker.key) AS makers, collect(DISTINCT p.key) AS people
+WHERE ($agency = '' OR coalesce(head(makers), '(no agency)') = $agency) AND ($rag = '' OR coalesce(r.rag, '(none)') = $rag)
 RETURN r.key AS referral, r.date AS date, r.decision_date AS decision_date, working_days, calendar_days,
        head(makers) AS made_by, r.rag AS rag, r.outcome AS outcome,
        reduce(s = '', k IN people | s + CASE WHEN s = '' THEN '' ELSE ', ' END + k) AS people

@@ -169,6 +169,9 @@ MAY_BE_EMPTY = {
     # No path brings risk to a child with a zero score.
     ("linked-risk-children", "reasons"): lambda store, row: row["score"] == 0,
     ("linked-risk-children", "path_people"): lambda store, row: row["score"] == 0,
+    # A file with no quarantined row (or no warning) has no reasons to give.
+    ("partnership-data-quality-extracts", "reasons"): lambda store, row: row["quarantined"] == 0,
+    ("partnership-data-quality-extracts", "warning_reasons"): lambda store, row: row["warnings"] == 0,
     ("exploitation-communities", "broker_people"):
         lambda store, row: store.read(BROKERS_OF, {"community": row["community"]}).value() == 0,
 }

@@ -303,6 +303,8 @@ NO_PERSONAL_DATA = {
     "console.page": "the console form and the user's own statements",
     "console.draft": "a draft .cypher file of the user's own statement; runs nothing",
     "alerts.network_page": "page shell; its data comes from alerts.network_data",
+    "partnership.page": "aggregate figures of the partnership dashboard; no person (audited as view_partnership)",
+    "partnership.download": "a panel's aggregate figures as CSV; no person (audited as export)",
 }
 # Routes with personal data that need a resolved store (a review band): their audit under the
 # person keys is tested where such a store is built.

@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..errors import MashgraphError
 from ..settings import PREFIX, load_settings
-from . import admin, alerts, auth, console, filters, linked, network, people, queries, review, search, security, summary, timing
+from . import (admin, alerts, auth, console, filters, linked, network, partnership, people, queries, review, search,
+               security, summary, timing)
 from .accounts import Accounts
 from .services import init_services, users_db_path
 
@@ -51,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     timing.init_app(app)  # first, so its time covers the other hooks
     security.init_app(app)
     filters.init_app(app)
-    for module in (auth, search, people, summary, network, linked, queries, alerts, console, review, admin):
+    for module in (auth, search, people, summary, network, linked, queries, alerts, console, review, partnership, admin):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(MashgraphError)

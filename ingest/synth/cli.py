@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .generate import generate
+from .partnership import PartnershipPlan
 
 __all__ = ["synth"]
 
@@ -20,6 +21,9 @@ __all__ = ["synth"]
               help="Share of rows made malformed (recorded in truth/bad_rows.csv).")
 @click.option("--pattern-rate", type=click.FloatRange(min=0.0), default=1.0, show_default=True,
               help="Rate passed to the pattern planter (0 = no planted patterns).")
+@click.option("--plant-partnership", is_flag=True,
+              help="Plant the partnership changes (police sharing more from 2024-01, health referring "
+                   "below threshold), recorded in truth/partnership.json.")
 @click.option("--rate", "rates", multiple=True, metavar="NAME=VALUE",
               help="Override an event rate or scale a data-quality kind, e.g. --rate typo=2 (repeatable).")
 @click.option("--days", type=click.IntRange(0, 999), default=0, show_default=True, metavar="N",
@@ -28,7 +32,7 @@ __all__ = ["synth"]
 @click.option("--day-length", type=click.IntRange(min=1), default=1, show_default=True, metavar="DAYS",
               help="Calendar days one night of --days covers.")
 def synth(people: int, seed: int, out_dir: str, authorities: int, bad_rows: float, pattern_rate: float,
-          rates: tuple[str, ...], days: int, day_length: int) -> None:
+          plant_partnership: bool, rates: tuple[str, ...], days: int, day_length: int) -> None:
     """Generate synthetic multi-agency extracts, ground truth and an ingestion job.
 
     Writes OUT/extracts/ (what agencies send), OUT/truth/ (what really happened)
@@ -44,7 +48,8 @@ def synth(people: int, seed: int, out_dir: str, authorities: int, bad_rows: floa
         except ValueError:
             raise click.BadParameter(f"{item!r} is not NAME=NUMBER", param_hint="--rate") from None
     summary = generate(out_dir, people, seed, authorities, bad_rows, pattern_rate=pattern_rate, days=days,
-                       day_length=day_length, **overrides)
+                       day_length=day_length, partnership=PartnershipPlan() if plant_partnership else None,
+                       **overrides)
     click.echo(f"{summary.people} people, {summary.records} agency records, {summary.events} events, "
                f"{sum(summary.rows.values())} rows in {len(summary.rows)} extracts"
                f"{f', {summary.bad_rows} bad rows' if summary.bad_rows else ''}"

@@ -15,6 +15,7 @@ from typing import Any
 from ...errors import ConfigError
 from . import activity, badrows, days as daily, population, writers
 from .config import SynthConfig
+from .partnership import PartnershipPlan, plant_partnership
 from .world import World
 
 __all__ = ["generate", "SynthSummary"]
@@ -121,7 +122,7 @@ def _day_plan(cfg: SynthConfig, days: int, day_length: int, bad_rows: float) -> 
 
 def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, bad_rows: float = 0.0,
              *, pattern_rate: float = 1.0, config: SynthConfig | None = None, days: int = 0, day_length: int = 1,
-             **rates: float) -> SynthSummary:
+             partnership: PartnershipPlan | None = None, **rates: float) -> SynthSummary:
     """Generate a synthetic multi-agency data set into ``out_dir``.
 
     Writes ``out_dir/extracts/`` (one file per agency format, docs/data-dictionary.md),
@@ -133,6 +134,8 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
     ``days`` > 0 also writes ``out_dir/days/``: the same rows as ``days`` nightly delta
     files per extract, ``day_length`` calendar days a night (``days.py``), and gives each
     planted instance its ``first_detectable_day``.
+    ``partnership`` plants the changes of ``ingest/synth/partnership.py`` and writes
+    ``truth/partnership.json``; without it nothing of that is written or drawn.
     """
     started = time.perf_counter()
     if people < 1:
@@ -170,6 +173,7 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
     if patterns is not None and pattern_rate > 0:
         with world.planting():
             instances = list(patterns.plant(world, world.stream("patterns"), pattern_rate) or [])
+    planted_changes = plant_partnership(world, partnership) if partnership is not None else None
     world.finalise()
 
     text_files, sheet_files, used = writers.render_all(world)
@@ -204,5 +208,8 @@ def generate(out_dir: str | Path, people: int, seed: int, authorities: int = 1, 
     if plan is not None:
         summary["days"] = {"days": plan.days, "day_length": plan.length, "first": _d(plan.first)}
     n_records = _write_truth(world, truth, used, bad, instances, summary)
+    if planted_changes is not None:
+        (truth / "partnership.json").write_text(json.dumps(planted_changes, indent=2, sort_keys=True) + "\n",
+                                                encoding="utf-8")
     return SynthSummary(out, seed, len(world.people), authorities, n_records, len(world.events), rows,
                         len(bad), len(instances), time.perf_counter() - started, plan.days if plan else 0)
