@@ -170,9 +170,9 @@ def _quality_extracts(store: Any, library: dict[str, Any], panel: Panel, filters
     result = run_panel(store, library, panel, filters)
     rows = result.records()
     chart = stacked_bars("Rows of each extract file: loaded and quarantined", ("loaded", "quarantined"),
-                         [(str(r["file"]).rsplit("/", 1)[-1][:22], [r["loaded"], r["quarantined"]]) for r in rows])
+                         [(str(r["file"])[:22], [r["loaded"], r["quarantined"]]) for r in rows])
     bad = [r for r in rows if r["quarantined"] or r["warnings"]]
-    findings = [f"{str(r['file']).rsplit('/', 1)[-1]}: {r['quarantined']} of {r['read']} rows quarantined, "
+    findings = [f"{r['file']}: {r['quarantined']} of {r['read']} rows quarantined, "
                 f"{r['warnings']} warnings ({r['reasons'] or 'no rows quarantined'})" for r in bad[:5]]
     return PanelView(panel, [("Every extract run", result)], chart, findings)
 
