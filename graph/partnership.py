@@ -13,6 +13,10 @@ Sharing over time needs to know *when* a concern reached the graph. Per ``Person
   with the month of the first dated such event (undated events are left out);
 - ``share_las``: the local authorities (``Agency.la``) of the agencies involved with the person.
 
+Per ``Agency`` (:data:`AGENCY_QUALITY_FACTS_CYPHER`): ``dq_records``, and how many of those records
+hold ``dq_nhs_number``, ``dq_upn``, ``dq_pnc_id``, ``dq_ni_number``, ``dq_dob``, are linked to a
+person (``dq_linked``) and whose person other agencies also hold (``dq_matched``).
+
 >>> Period.parse("2025Q1").since, Period.parse("2025Q1").until
 (datetime.date(2025, 1, 1), datetime.date(2025, 3, 31))
 >>> Period.parse("2024-02").label, Period.parse("2024").until
@@ -31,7 +35,7 @@ from ..errors import ValidationError
 from .knowledge import PERSON_SUBJECT
 from .model import EVENT_KINDS
 
-__all__ = ["SHARE_FACTS_CYPHER", "refresh_partnership_facts", "Period", "Filters", "PANELS", "Panel",
+__all__ = ["SHARE_FACTS_CYPHER", "AGENCY_QUALITY_FACTS_CYPHER", "refresh_partnership_facts", "Period", "Filters", "PANELS", "Panel",
            "panel_params", "run_panel", "AGENCIES_CYPHER", "filter_choices"]
 
 _ABOUT = "|".join(kind.about for kind in EVENT_KINDS.values())
@@ -57,9 +61,33 @@ RETURN count(p) AS persons
 """
 
 
+# Per Agency, its records' data quality (the dashboard's data quality panel reads these). Run
+# after the person facts: "matched" reads each person's frag_involved.
+AGENCY_QUALITY_FACTS_CYPHER = """
+MATCH (a:Agency)
+OPTIONAL MATCH (a)<-[:HELD_BY]-(rec:Record)
+OPTIONAL MATCH (rec)-[:RESOLVES_TO]->(p:Person)
+WITH a, rec, count(p) AS links, max(size(coalesce(p.frag_involved, []))) AS agencies
+WITH a, count(rec) AS records,
+     toInteger(sum(CASE WHEN rec.nhs_number IS NULL THEN 0 ELSE 1 END)) AS nhs,
+     toInteger(sum(CASE WHEN rec.upn IS NULL THEN 0 ELSE 1 END)) AS upn,
+     toInteger(sum(CASE WHEN rec.pnc_id IS NULL THEN 0 ELSE 1 END)) AS pnc,
+     toInteger(sum(CASE WHEN rec.ni_number IS NULL THEN 0 ELSE 1 END)) AS ni,
+     toInteger(sum(CASE WHEN rec.dob IS NULL THEN 0 ELSE 1 END)) AS dob,
+     toInteger(sum(CASE WHEN links > 0 THEN 1 ELSE 0 END)) AS linked,
+     toInteger(sum(CASE WHEN agencies >= 2 THEN 1 ELSE 0 END)) AS matched
+SET a.dq_records = records, a.dq_nhs_number = nhs, a.dq_upn = upn, a.dq_pnc_id = pnc, a.dq_ni_number = ni,
+    a.dq_dob = dob, a.dq_linked = linked, a.dq_matched = matched
+RETURN count(a) AS agencies
+"""
+
+
 def refresh_partnership_facts(store: Any, persons: list[dict[str, str]], batch_size: int) -> int:
-    """Store the facts above on every person of ``persons`` (``[{key}]``); idempotent."""
-    return store.write_batches(SHARE_FACTS_CYPHER, persons, batch_size)
+    """Store the facts above on every person of ``persons`` (``[{key}]``), then every agency's
+    data quality counts; idempotent."""
+    done = store.write_batches(SHARE_FACTS_CYPHER, persons, batch_size)
+    store.write(AGENCY_QUALITY_FACTS_CYPHER)
+    return done
 
 
 # -- the reporting period ----------------------------------------------------------------------

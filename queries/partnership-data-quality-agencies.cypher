@@ -5,25 +5,17 @@
 //   of birth, the share linked to a person, and the share whose person other
 //   agencies also hold records of (matched across agencies). A record not
 //   linked to a person has not been through resolution yet. `agency` and `la`
-//   keep that agency or that authority's agencies.
+//   keep that agency or that authority's agencies. The counts are stored on
+//   each Agency at the last ingestion or resolution (graph/partnership.py).
 // params:
 //   la: {type: string, default: "", help: a local authority such as la1 (empty for all)}
 //   agency: {type: string, default: "", help: an agency key such as police (empty for all)}
 // tags: [partnership, data-quality]
 // returns: table
-MATCH (a:Agency)<-[:HELD_BY]-(rec:Record)
-WHERE ($agency = '' OR a.key = $agency) AND ($la = '' OR a.la = $la)
-OPTIONAL MATCH (rec)-[:RESOLVES_TO]->(p:Person)
-WITH a, rec, count(p) AS links, max(size(coalesce(p.frag_involved, []))) AS agencies
-WITH a.key AS agency, count(rec) AS records,
-     toInteger(sum(CASE WHEN rec.nhs_number IS NULL THEN 0 ELSE 1 END)) AS nhs,
-     toInteger(sum(CASE WHEN rec.upn IS NULL THEN 0 ELSE 1 END)) AS upn,
-     toInteger(sum(CASE WHEN rec.pnc_id IS NULL THEN 0 ELSE 1 END)) AS pnc,
-     toInteger(sum(CASE WHEN rec.ni_number IS NULL THEN 0 ELSE 1 END)) AS ni,
-     toInteger(sum(CASE WHEN rec.dob IS NULL THEN 0 ELSE 1 END)) AS dob,
-     toInteger(sum(CASE WHEN links > 0 THEN 1 ELSE 0 END)) AS linked,
-     toInteger(sum(CASE WHEN agencies >= 2 THEN 1 ELSE 0 END)) AS matched
-RETURN agency, records, toFloat(nhs) / records AS nhs_number, toFloat(upn) / records AS upn,
-       toFloat(pnc) / records AS pnc_id, toFloat(ni) / records AS ni_number, toFloat(dob) / records AS dob,
-       toFloat(linked) / records AS linked, toFloat(matched) / records AS matched_across_agencies
+MATCH (a:Agency)
+WHERE coalesce(a.dq_records, 0) > 0 AND ($agency = '' OR a.key = $agency) AND ($la = '' OR a.la = $la)
+WITH a, toFloat(a.dq_records) AS records
+RETURN a.key AS agency, a.dq_records AS records, a.dq_nhs_number / records AS nhs_number, a.dq_upn / records AS upn,
+       a.dq_pnc_id / records AS pnc_id, a.dq_ni_number / records AS ni_number, a.dq_dob / records AS dob,
+       a.dq_linked / records AS linked, a.dq_matched / records AS matched_across_agencies
 ORDER BY agency

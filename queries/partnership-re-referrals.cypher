@@ -15,18 +15,18 @@
 // tags: [partnership, referrals]
 // returns: table
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(r:Referral)-[:TO]->(csc:Agency {kind: 'childrens_social_care'})
-WHERE r.date >= date($since) AND r.date <= date($until) AND ($la = '' OR csc.la = $la)
-WITH DISTINCT p, r
+WITH DISTINCT p, r, csc.la AS la
 ORDER BY r.date, r.key
-WITH p, head(collect(r.key)) AS first_key
-MATCH (first:Referral {key: first_key})
-OPTIONAL MATCH (maker:Agency)-[:MADE]->(first)
-WITH p, first, coalesce(min(maker.key), '(no agency)') AS agency
+WITH p, collect([r.date, r.key, la]) AS refs
+WITH p, refs, [x IN refs WHERE x[0] >= date($since) AND x[0] <= date($until) AND ($la = '' OR x[2] = $la)] AS chosen
+WHERE size(chosen) > 0
+WITH p, refs, chosen[0] AS first
+WITH p, first, size([x IN refs WHERE x[0] > first[0] AND x[0] <= first[0] + duration({months: 12})]) AS later
+MATCH (f:Referral {key: first[1]})
+OPTIONAL MATCH (maker:Agency)-[:MADE]->(f)
+WITH p, f, later, coalesce(min(maker.key), '(no agency)') AS agency
 WHERE $agency = '' OR agency = $agency
-OPTIONAL MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT]-(again:Referral)-[:TO]->(:Agency {kind: 'childrens_social_care'})
-WHERE again.date > first.date AND again.date <= first.date + duration({months: 12})
-WITH p, first, count(again) AS later
-WITH coalesce(first.outcome, '(none)') AS first_outcome, count(p) AS children,
+WITH coalesce(f.outcome, '(none)') AS first_outcome, count(p) AS children,
      toInteger(sum(CASE WHEN later > 0 THEN 1 ELSE 0 END)) AS re_referred
 RETURN first_outcome, children, re_referred, toFloat(re_referred) / children AS re_referred_share
 ORDER BY first_outcome
