@@ -11,7 +11,9 @@ Sharing over time needs to know *when* a concern reached the graph. Per ``Person
 - ``share_raised_first``: ``"code|agency|YYYYMM"`` for every concern raised about the person
   and every agency that raised it (made, recorded or runs an event raising it; DESIGN "knows"),
   with the month of the first dated such event (undated events are left out);
-- ``share_las``: the local authorities (``Agency.la``) of the agencies involved with the person.
+- ``share_las``: the local authorities (``Agency.la``) of the agencies involved with the person;
+- ``share_trend``: the person's (concern, involved agency) pairs and the known ones, summed by
+  month, overall and per raising agency (:func:`trend_entries`), which the sharing trend sums.
 
 Per ``Agency`` (:data:`AGENCY_QUALITY_FACTS_CYPHER`): ``dq_records``, and how many of those records
 hold ``dq_nhs_number``, ``dq_upn``, ``dq_pnc_id``, ``dq_ni_number``, ``dq_dob``, are linked to a
@@ -56,7 +58,7 @@ WITH p, collect(CASE WHEN concern IS NULL OR raiser IS NULL OR first IS NULL THE
 OPTIONAL MATCH {PERSON_SUBJECT}-[:HELD_BY]->(a:Agency)
 WITH p, firsts, a.la AS la ORDER BY la
 WITH p, firsts, collect(DISTINCT la) AS las
-SET p.share_raised_first = firsts, p.share_las = [l IN las WHERE l <> '']
+SET p.share_raised_first = firsts, p.share_las = [l IN las WHERE l <> ''], p.share_trend = []
 RETURN count(p) AS persons
 """
 
@@ -82,10 +84,52 @@ RETURN count(a) AS agencies
 """
 
 
+SHARE_INPUT_CYPHER = """
+MATCH (p:Person)
+WHERE size(p.share_raised_first) > 0 AND size(p.frag_involved) > 0
+RETURN p.key AS key, p.share_raised_first AS firsts, p.frag_involved AS involved, p.frag_known AS known
+"""
+SHARE_TREND_CYPHER = """
+UNWIND $rows AS row
+MATCH (p:Person {key: row.key})
+SET p.share_trend = row.trend
+RETURN count(p) AS persons
+"""
+
+
+def trend_entries(firsts: list[str], involved: list[str], known: list[str]) -> list[str]:
+    """A person's share of the sharing trend, summed by month: ``"|YYYYMM|pairs|known"`` over every
+    concern (dated by its first raising) and ``"agency|YYYYMM|pairs|known"`` over the concerns
+    ``agency`` raised (dated by its first raising; the other involved agencies).
+
+    >>> trend_entries(["3A|police|202401", "3A|csc|202402"], ["csc", "police"], ["3A|police"])
+    ['|202401|2|1', 'csc|202402|1|1', 'police|202401|1|0']
+    """
+    knows = set(known)
+    first_any: dict[str, int] = {}
+    sums: dict[tuple[str, int], list[int]] = {}
+    for entry in firsts:
+        concern, raiser, month = entry.split("|")
+        first_any[concern] = min(first_any.get(concern, int(month)), int(month))
+        others = [a for a in involved if a != raiser]
+        if others:
+            cell = sums.setdefault((raiser, int(month)), [0, 0])
+            cell[0] += len(others)
+            cell[1] += sum(f"{concern}|{a}" in knows for a in others)
+    for concern, month in first_any.items():
+        cell = sums.setdefault(("", month), [0, 0])
+        cell[0] += len(involved)
+        cell[1] += sum(f"{concern}|{a}" in knows for a in involved)
+    return [f"{raiser}|{month}|{n}|{k}" for (raiser, month), (n, k) in sorted(sums.items())]
+
+
 def refresh_partnership_facts(store: Any, persons: list[dict[str, str]], batch_size: int) -> int:
-    """Store the facts above on every person of ``persons`` (``[{key}]``), then every agency's
-    data quality counts; idempotent."""
+    """Store the facts above on every person of ``persons`` (``[{key}]``), their sharing trend
+    (:func:`trend_entries`), then every agency's data quality counts; idempotent."""
     done = store.write_batches(SHARE_FACTS_CYPHER, persons, batch_size)
+    rows = [{"key": r["key"], "trend": trend_entries(r["firsts"], r["involved"], r["known"] or [])}
+            for r in store.read(SHARE_INPUT_CYPHER, timeout=600).records()]
+    store.write_batches(SHARE_TREND_CYPHER, rows, batch_size)
     store.write(AGENCY_QUALITY_FACTS_CYPHER)
     return done
 

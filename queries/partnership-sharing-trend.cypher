@@ -11,7 +11,7 @@
 //   them, and the other involved agencies: how well its concerns reach the
 //   rest. `la` keeps the people with an agency of that local authority
 //   involved. Figures are read from the facts stored at the last ingestion or
-//   resolution (graph/partnership.py).
+//   resolution (graph/partnership.py: each person's pairs summed by month).
 // params:
 //   since: {type: date, default: 2000-01-01, help: first day of the period (concerns first raised on or after its month)}
 //   until: {type: date, default: today, help: last day of the period}
@@ -20,17 +20,13 @@
 // tags: [partnership, fragmentation, sharing]
 // returns: table
 MATCH (p:Person)
-WHERE size(p.share_raised_first) > 0 AND size(p.frag_involved) > 0 AND ($la = '' OR $la IN p.share_las)
-UNWIND p.share_raised_first AS entry
+WHERE size(p.share_trend) > 0 AND ($la = '' OR $la IN p.share_las)
+UNWIND p.share_trend AS entry
 WITH p, split(entry, '|') AS parts
-WITH p, parts[0] AS concern, parts[1] AS raiser, toInteger(parts[2]) AS month
-WITH p, concern, min(month) AS first_any, min(CASE WHEN raiser = $agency THEN month END) AS first_by
-WITH p, concern, CASE WHEN $agency = '' THEN first_any ELSE first_by END AS month
-WHERE month IS NOT NULL
-  AND month >= date($since).year * 100 + date($since).month AND month <= date($until).year * 100 + date($until).month
-UNWIND [a IN p.frag_involved WHERE a <> $agency] AS involved
-WITH month, count(*) AS pairs, count(DISTINCT p) AS people,
-     toInteger(sum(CASE WHEN (concern + '|' + involved) IN p.frag_known THEN 1 ELSE 0 END)) AS known
+WHERE parts[0] = $agency
+WITH p, toInteger(parts[1]) AS month, toInteger(parts[2]) AS pairs, toInteger(parts[3]) AS known
+WHERE month >= date($since).year * 100 + date($since).month AND month <= date($until).year * 100 + date($until).month
+WITH month, count(DISTINCT p) AS people, toInteger(sum(pairs)) AS pairs, toInteger(sum(known)) AS known
 RETURN toString(month / 100) + '-' + CASE WHEN month % 100 < 10 THEN '0' ELSE '' END + toString(month % 100) AS month,
        people, pairs, known, toFloat(known) / pairs AS shared
 ORDER BY month
