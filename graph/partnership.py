@@ -85,7 +85,8 @@ RETURN count(a) AS agencies
 
 
 SHARE_INPUT_CYPHER = """
-MATCH (p:Person)
+UNWIND $keys AS key
+MATCH (p:Person {key: key})
 WHERE size(p.share_raised_first) > 0 AND size(p.frag_involved) > 0
 RETURN p.key AS key, p.share_raised_first AS firsts, p.frag_involved AS involved, p.frag_known AS known
 """
@@ -124,11 +125,14 @@ def trend_entries(firsts: list[str], involved: list[str], known: list[str]) -> l
 
 
 def refresh_partnership_facts(store: Any, persons: list[dict[str, str]], batch_size: int) -> int:
-    """Store the facts above on every person of ``persons`` (``[{key}]``), their sharing trend
-    (:func:`trend_entries`), then every agency's data quality counts; idempotent."""
+    """Store the facts above on every person of ``persons`` (``[{key}]``; the nightly cycle gives
+    only the touched ones), their sharing trend (:func:`trend_entries`), then every agency's data
+    quality counts (a whole-graph count, also after a nightly delta); idempotent."""
     done = store.write_batches(SHARE_FACTS_CYPHER, persons, batch_size)
+    keys = [p["key"] for p in persons]
     rows = [{"key": r["key"], "trend": trend_entries(r["firsts"], r["involved"], r["known"] or [])}
-            for r in store.read(SHARE_INPUT_CYPHER, timeout=600).records()]
+            for i in range(0, len(keys), batch_size)
+            for r in store.read(SHARE_INPUT_CYPHER, {"keys": keys[i:i + batch_size]}, timeout=600).records()]
     store.write_batches(SHARE_TREND_CYPHER, rows, batch_size)
     store.write(AGENCY_QUALITY_FACTS_CYPHER)
     return done
