@@ -37,8 +37,9 @@ Per event (``Referral``, ``Incident``, ``Episode``; :func:`~mashgraph.graph.know
 ``frag_known_by``, the agencies that know of it, and ``frag_raised_by``, the agency that
 raised it (``toxic-trio`` and ``siloed-concern`` read them). They are refreshed first.
 
-Per ``Household`` (members = persons with a record ``MEMBER_OF`` it; the concerns,
-agencies and knowledge of all members together): ``frag_members``,
+Per ``Family``, the resolved household (members = persons with a record ``MEMBER_OF`` any
+of its agencies' ``Household`` records, ``IN_FAMILY``; the concerns, agencies and knowledge
+of all members together, so a family recorded by two agencies counts once): ``frag_members``,
 ``frag_involved``, ``frag_concerns``, ``frag_known`` (``"code|agency"`` when the agency
 knows the concern about any member; the household page reads it), ``frag_pairs``,
 ``frag_unknown_pairs``, ``fragmentation``; a pair is unknown when the agency knows the
@@ -49,7 +50,7 @@ concern about no member.
 The nightly cycle (:mod:`mashgraph.ingest.nightly`) refreshes only what a day's delta can
 have changed: ``refresh_facts(store, persons=..., events=...)`` recomputes the events the
 delta's rows named (an event's facts read only its own agencies), the given persons, then
-every household one of their records is a member of. :func:`touched_persons` finds those persons
+every family whose households one of their records is a member of. :func:`touched_persons` finds those persons
 from the nodes a load wrote (:data:`TOUCHED_LABELS`): a person's facts read only their own
 records, the events about those records and the agencies of those events, so a person none
 of whose records or events was written keeps facts equal to a full refresh
@@ -130,12 +131,13 @@ SET o.frag_youngest_housemate_year = year
 RETURN count(o) AS persons
 """
 
-HOUSEHOLD_KEYS_CYPHER = "MATCH (h:Household) RETURN h.key AS key ORDER BY key"
+HOUSEHOLD_KEYS_CYPHER = "MATCH (h:Family) RETURN h.key AS key ORDER BY key"
 
-# The households a batch of persons' records are members of (their facts read the persons').
+# The resolved households (Family) a batch of persons' records are members of (their facts
+# read the persons').
 PERSON_HOUSEHOLDS_CYPHER = """
 UNWIND $keys AS k
-MATCH (:Person {key: k})<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
+MATCH (:Person {key: k})<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(h:Family)
 RETURN DISTINCT h.key AS key
 """
 
@@ -147,11 +149,11 @@ TOUCHED_PERSONS_CYPHER: dict[str, str] = {
 }
 TOUCHED_LABELS: tuple[str, ...] = tuple(TOUCHED_PERSONS_CYPHER)
 
-# One batch of households; reads the person facts above, so it runs after them.
+# One batch of resolved households (Family); reads the person facts above, so it runs after them.
 HOUSEHOLD_FACTS_CYPHER = """
 UNWIND $rows AS row
-MATCH (h:Household {key: row.key})
-OPTIONAL MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
+MATCH (h:Family {key: row.key})
+OPTIONAL MATCH (h)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
 WITH h, collect(DISTINCT p) AS members
 WITH h, size(members) AS n_members,
      reduce(s = [], m IN members | s + [a IN coalesce(m.frag_involved, []) WHERE NOT a IN s]) AS agencies,
@@ -189,10 +191,11 @@ class FactsReport:
 
 def refresh_facts(store: Any, batch_size: int = BATCH_SIZE, *, persons: Iterable[str] | None = None,
                   events: Mapping[str, Iterable[str]] | None = None) -> FactsReport:
-    """Recompute the derived facts of every event, then every Person, then every Household (idempotent).
+    """Recompute the derived facts of every event, then every Person, then every Family (resolved
+    household; idempotent).
 
-    ``persons``: only these persons (keys; unknown ones are skipped), then the households
-    their records are members of, after the ``events`` given (label -> keys; other labels
+    ``persons``: only these persons (keys; unknown ones are skipped), then the families
+    their records' households are in, after the ``events`` given (label -> keys; other labels
     are ignored): what the nightly cycle runs after a delta.
     """
     t = time.perf_counter()

@@ -23,15 +23,17 @@ from .types import Node, Path, Rel, Result
 
 __all__ = ["EntityRef", "entity_refs", "candidate_keys", "shown_person_keys", "ENTITY_REFS_CYPHER"]
 
-# Per key: what it names (a person, record, household or address), the name to show, and the
+# Per key: what it names (a person, record, household (an agency's Household record or a resolved
+# household, Family) or address), the name to show, and the
 # persons behind it (a record's: the persons it resolves to).
 ENTITY_REFS_CYPHER = """
 UNWIND $keys AS k
 OPTIONAL MATCH (p:Person {key: k})
 OPTIONAL MATCH (r:Record {key: k})
 OPTIONAL MATCH (h:Household {key: k})
+OPTIONAL MATCH (f:Family {key: k})
 OPTIONAL MATCH (a:Address {key: k})
-WITH k, p, r, h, a
+WITH k, p, r, coalesce(h, f) AS h, a
 WHERE p IS NOT NULL OR r IS NOT NULL OR h IS NOT NULL OR a IS NOT NULL
 OPTIONAL MATCH (r)-[:RESOLVES_TO]->(rp:Person)
 RETURN k AS key, p.display_name AS person_name, r.given_name AS given_name, r.family_name AS family_name,

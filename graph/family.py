@@ -1,6 +1,7 @@
-"""A family seen whole: a household's members with all their records, one merged chronology,
-who knows what about the household, the households other agencies recorded for the same
-people, and the adults linked to a child.
+"""A family seen whole: the members of every agency's record of one household (the resolved
+household, ``Family``, of ingest/resolve/households.py) with all their records, one merged
+chronology, who knows what about the family, the other households its people were recorded
+in, and the adults linked to a child.
 
 An adult is *linked* to a person when they share a household (any agency's) or an address
 (any agency's record of living there: the invisible man is often only a joint tenant), are
@@ -16,6 +17,7 @@ found without opening every member.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,17 +27,35 @@ from .knowledge import KnowledgeGap, knowledge_gap
 from .store import GraphStore
 
 __all__ = ["Household", "LinkedAdult", "household_view", "linked_adults", "is_adult", "ADULT_AGE",
-           "HOUSEHOLD_MEMBERS_CYPHER", "MEMBER_RECORDS_CYPHER", "RELATED_HOUSEHOLDS_CYPHER",
+           "FAMILY_OF_CYPHER", "FAMILY_HOUSEHOLDS_CYPHER", "HOUSEHOLD_MEMBERS_CYPHER", "MEMBER_RECORDS_CYPHER", "RELATED_HOUSEHOLDS_CYPHER",
            "LINKED_BY_HOUSEHOLD_CYPHER", "LINKED_BY_ADDRESS_CYPHER", "LINKED_BY_RELATIONSHIP_CYPHER", "LINKED_BY_INCIDENT_CYPHER",
            "ADULTS_CYPHER", "ADULT_ROLES_CYPHER", "ADULT_AGENCIES_CYPHER", "ADULT_EPISODES_CYPHER"]
 
 ADULT_AGE = 18
 
+# The resolved household (Family) a key names: a Family key itself, or the family of a Household record.
+FAMILY_OF_CYPHER = """
+OPTIONAL MATCH (f:Family {key: $key})
+WITH f
+OPTIONAL MATCH (:Household {key: $key})-[:IN_FAMILY]->(g:Family)
+RETURN coalesce(f.key, g.key) AS family
+"""
+
+# Each agency's household record of one family, with why it belongs (ingest/resolve/households.py).
+FAMILY_HOUSEHOLDS_CYPHER = """
+MATCH (:Family {key: $family})<-[x:IN_FAMILY]-(h:Household)
+OPTIONAL MATCH (h)<-[:MEMBER_OF]-(r:Record)
+RETURN h.key AS household, x.method AS method, x.evidence AS evidence, collect(DISTINCT r.agency) AS agencies
+ORDER BY household
+"""
+
 HOUSEHOLD_MEMBERS_CYPHER = """
-MATCH (h:Household {key: $key})<-[m:MEMBER_OF]-(r:Record)
+UNWIND $households AS hk
+MATCH (h:Household {key: hk})<-[m:MEMBER_OF]-(r:Record)
 OPTIONAL MATCH (r)-[:RESOLVES_TO]->(p:Person)
-RETURN r, m.role AS role, m.from AS since, m.to AS until, p.key AS person, p.display_name AS display_name
-ORDER BY r.dob, r.key
+RETURN r, h.key AS household, m.role AS role, m.from AS since, m.to AS until, p.key AS person,
+       p.display_name AS display_name
+ORDER BY r.dob, r.key, household
 """
 
 # Every record of the given persons (a household's members hold records in other agencies too).
@@ -46,7 +66,7 @@ RETURN p.key AS person, r
 ORDER BY person, r.key
 """
 
-# Households that other agencies (or the same one) recorded for any member of this one.
+# Households of other families that any member of this one was recorded in.
 # Each person is found by key first: in one pattern FalkorDB 4.22 planned a scan (3.3 s for a
 # household of 8 at 100,000 people; 1 to 9 ms this way, the same rows).
 RELATED_HOUSEHOLDS_CYPHER = """
@@ -54,7 +74,7 @@ UNWIND $persons AS pk
 MATCH (p:Person {key: pk})
 WITH p
 MATCH (p)<-[:RESOLVES_TO]-(r:Record)-[m:MEMBER_OF]->(o:Household)
-WHERE o.key <> $key
+WHERE NOT o.key IN $households
 RETURN o.key AS household, collect(DISTINCT r.agency) AS agencies,
        collect(DISTINCT p.key) AS shared, min(m.from) AS since, max(m.to) AS until
 ORDER BY size(shared) DESC, household
@@ -116,7 +136,8 @@ JUSTICE_KINDS = ("police", "probation")
 
 @dataclass
 class Household:
-    """A household with every member's records, one merged chronology and its who-knows-what."""
+    """A resolved household (every agency's record of one family) with every member's records,
+    one merged chronology and its who-knows-what."""
 
     key: str
     members: list[dict[str, Any]]
@@ -126,6 +147,8 @@ class Household:
     gap: KnowledgeGap
     related: list[dict[str, Any]]
     agencies: dict[str, str]
+    family: str | None = None                                    # the Family key (None: not resolved yet)
+    recorded_as: list[dict[str, Any]] = field(default_factory=list)  # each agency's Household record of it
 
 
 @dataclass
@@ -156,23 +179,36 @@ def is_adult(dob: Any, today: dt.date) -> bool:
 
 
 def household_view(store: GraphStore, key: str) -> Household | None:
-    """Household ``key`` as one family: members, all their records, merged chronology,
-    who knows what about them together, and related households; None when there is none."""
-    rows = store.read(HOUSEHOLD_MEMBERS_CYPHER, {"key": key}).records()
+    """The family ``key`` names (a ``Family`` key, or any agency's ``Household`` record of it)
+    as one: the members of every agency's record of it, all their records, merged chronology,
+    who knows what about them together, and the other households they were recorded in; None
+    when there is none. A household not resolved yet is shown on its own."""
+    family = store.read(FAMILY_OF_CYPHER, {"key": key}).value()
+    recorded = (store.read(FAMILY_HOUSEHOLDS_CYPHER, {"family": family}).records() if family else [])
+    households = [r["household"] for r in recorded] or [key]
+    rows = store.read(HOUSEHOLD_MEMBERS_CYPHER, {"households": households}).records()
     if not rows:
         return None
     members = []
     for r in rows:
         rec = record_summary(r["r"].props)
         rec.update(role=r["role"], since=r["since"], until=r["until"], person=r["person"],
-                   display_name=r["display_name"] or rec["name"])
+                   display_name=r["display_name"] or rec["name"], household=r["household"])
         members.append(rec)
     persons = sorted({m["person"] for m in members if m["person"]})
     records = _member_records(store, persons, members)
     chronology = chronology_for(store, sorted({r["key"] for r in records}))
-    related = store.read(RELATED_HOUSEHOLDS_CYPHER, {"persons": persons, "key": key}).records()
-    return Household(key, members, persons, records, chronology, knowledge_gap(store, "household", key),
-                     related, agency_names(store))
+    related = store.read(RELATED_HOUSEHOLDS_CYPHER, {"persons": persons, "households": households}).records()
+    gap = knowledge_gap(store, "household", family) if family else KnowledgeGap([], [], {}, {}, None)
+    return Household(key, members, persons, records, chronology, gap, related, agency_names(store),
+                     family, [_recorded_as(r) for r in recorded])
+
+
+def _recorded_as(row: dict[str, Any]) -> dict[str, Any]:
+    """One agency's household record of a family, with the evidence that joined it."""
+    evidence = json.loads(row["evidence"]) if row["evidence"] else {}
+    return {"household": row["household"], "agencies": row["agencies"], "method": row["method"],
+            "evidence": evidence}
 
 
 def _member_records(store: GraphStore, persons: list[str], members: list[dict[str, Any]]) -> list[dict[str, Any]]:

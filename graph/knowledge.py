@@ -123,10 +123,10 @@ PERSON_KNOWLEDGE_CYPHER = "MATCH (p:Person {key: $key})" + knowledge_body(PERSON
 RECORD_KNOWLEDGE_CYPHER = "MATCH (p:Record {key: $key})" + knowledge_body(RECORD_SUBJECT) + _KNOWLEDGE_RETURN
 
 # A household's who-knows-what is the union of its resolved members' (a pair is known when
-# the agency knows the concern about any member): graph/analytics.py stores it, from the
-# members' stored facts, and the household page reads it from there.
+# the agency knows the concern about any member): graph/analytics.py stores it on the
+# resolved household (Family), from the members' stored facts, and the household page reads it.
 HOUSEHOLD_KNOWLEDGE_CYPHER = """
-MATCH (h:Household {key: $key})
+MATCH (h:Family {key: $key})
 RETURN coalesce(h.frag_involved, []) AS involved, coalesce(h.frag_concerns, []) AS concerns,
        coalesce(h.frag_known, []) AS known, h.fragmentation AS fragmentation
 """
@@ -159,7 +159,8 @@ class KnowledgeGap:
 def knowledge_gap(store: Any, kind: str, key: str) -> KnowledgeGap:
     """Who knows what about the person (``kind="person"``) or lone record (``"record"``) ``key``,
     read live from the graph with the same Cypher the stored facts use; for a household
-    (``"household"``), its resolved members together, from the stored household facts."""
+    (``"household"``, ``key`` a ``Family`` key), its resolved members together, from the
+    stored household facts."""
     if kind == "household":
         return _household_gap(store, key)
     rows = store.read(_SUBJECTS[kind], {"key": key}).records()

@@ -19,7 +19,7 @@ __all__ = ["LABELS", "ALERT_LABELS", "LOADABLE_LABELS", "RELATIONSHIPS", "DATE_P
            "EventKind", "EVENT_KINDS", "TOLD_RELS", "SchemaSpec", "SCHEMA"]
 
 LABELS: tuple[str, ...] = (
-    "Agency", "Record", "Person", "Household", "Address", "Referral",
+    "Agency", "Record", "Person", "Household", "Family", "Address", "Referral",
     "Incident", "Episode", "Concern", "IngestRun", "MatchDecision", "ResolveRun", "ReviewPair",
     "Alert", "AlertEvent", "AlertDecision", "AlertRun",
 )
@@ -48,6 +48,7 @@ RELATIONSHIPS: frozenset[tuple[str, str, str]] = frozenset({
     ("Record", "LIVES_AT", "Address"),
     ("Incident", "AT", "Address"),
     ("Record", "MEMBER_OF", "Household"),
+    ("Household", "IN_FAMILY", "Family"),
     ("Record", "RELATED_TO", "Record"),
     ("Referral", "SHARED_WITH", "Agency"),
 })

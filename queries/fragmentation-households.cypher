@@ -7,6 +7,8 @@
 //   raise it, and was never sent or told about it). The score is the share of
 //   unknown pairs, from 0 (every agency knows every concern) to 1. A household
 //   where different agencies each hold one piece of the picture scores high.
+//   A household is a resolved household: every agency's record of one family
+//   together (docs/resolution.md "Households"), so each family counts once.
 //   Households are listed with the highest score first.
 //   The figures are worked out after each ingestion job and each resolution
 //   of identities (the analytics step, graph/analytics.py) and stored on the
@@ -22,7 +24,7 @@
 // alert_key: household
 // severity: medium
 // alert_params: {limit: 100000, min_agencies: 3, min_score: 0.75}
-MATCH (h:Household)
+MATCH (h:Family)
 WHERE h.frag_pairs > 0 AND h.frag_members >= $min_members AND size(h.frag_involved) >= $min_agencies
   AND h.fragmentation >= $min_score
 RETURN h.key AS household, h.frag_members AS members, size(h.frag_involved) AS agencies,

@@ -18,7 +18,7 @@
 MATCH (:Agency {kind: 'childrens_social_care'})-[:RUNS]->(e:Episode {kind: 'cp_plan'})-[:FOR]->(:Record)-[:RESOLVES_TO]->(c:Person)
 WHERE e.start <= date($until) AND (e.end IS NULL OR e.end >= date($since))
 WITH DISTINCT c, e
-OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(s1:Person)
+OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(:Family)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(s1:Person)
 WITH c, e, collect(DISTINCT s1) AS via_household
 OPTIONAL MATCH (c)<-[:RESOLVES_TO]-(:Record)-[:LIVES_AT]->(:Address)<-[l:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(s2:Person)
 WHERE (l.to IS NULL OR l.to >= e.start) AND (l.from IS NULL OR l.from <= coalesce(e.end, date($until)))

@@ -7,8 +7,11 @@
 //   agencies, and no single agency knows of all three: none raised, was sent
 //   or was told of a concern in each of the three groups. A concern belongs
 //   to a household when it was raised about anyone recorded as a member of
-//   it. A window starts on the date of one of the concerns. One row per
-//   household: its latest such window, who raised what, and who is in it.
+//   it by any agency: a household is a resolved household (every agency's
+//   record of one family, docs/resolution.md "Households"), so a family that
+//   social care and housing both recorded is one row. A window starts on the
+//   date of one of the concerns. One row per household: its latest such
+//   window, who raised what, and who is in it.
 //   Only households whose members' stored facts hold all three kinds of
 //   concern are read, and who knows of each event is read from its facts
 //   (graph/analytics.py, refreshed after each ingestion job and resolution).
@@ -23,10 +26,10 @@
 // alert_key: household
 // severity: high
 // alert_params: {limit: 100000}
-MATCH (h:Household)
+MATCH (h:Family)
 WHERE any(k IN h.frag_concerns WHERE k IN ['3B', '3C']) AND any(k IN h.frag_concerns WHERE k IN ['4B', '4C'])
   AND any(k IN h.frag_concerns WHERE k IN ['1B', '1C', '2B', '2C'])
-MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
+MATCH (h)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
 WITH DISTINCT h, p
 MATCH (p)<-[:RESOLVES_TO]-(:Record)<-[:ABOUT|INVOLVES|FOR]-(x)-[:RAISES]->(c:Concern)
 WHERE c.key IN ['1B', '1C', '2B', '2C', '3B', '3C', '4B', '4C']
@@ -58,7 +61,7 @@ WITH h, latest.start AS window_start, latest.win AS win,
      reduce(s = latest.start, e IN latest.win | CASE WHEN e.d > s THEN e.d ELSE s END) AS window_end
 WITH h, window_start, window_end, [e IN win | coalesce(e.raiser, '?') + ': ' + e.need] AS labels
 WITH h, window_start, window_end, reduce(s = [], l IN labels | CASE WHEN l IN s THEN s ELSE s + l END) AS raised
-MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
+MATCH (h)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
 WITH h, window_start, window_end, raised, m ORDER BY m.key
 WITH h, window_start, window_end, raised, collect(DISTINCT m.key) AS people
 RETURN h.key AS household, people, window_start, window_end, raised AS raised_by

@@ -3,7 +3,7 @@
 The rankings ``fragmentation-persons``, ``fragmentation-households`` and
 ``agency-sharing-matrix`` (and ``siloed-concern``, ``toxic-trio`` and ``think-family-gap``, to skip
 people, households and agency look-ups) read facts that ``refresh_facts`` stores on events, Person and
-Household nodes. Here the same rankings are also computed straight from the
+Family (resolved household) nodes. Here the same rankings are also computed straight from the
 graph, by the queries as they were before the facts existed (DESIGN.md
 "knows", "involved", fragmentation; kept below as ``*_DIRECT_CYPHER``), and
 every row must agree: on the hand-made graph of test_saved_queries, on the
@@ -48,7 +48,7 @@ LIMIT $limit
 """
 
 FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER = """
-MATCH (h:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
+MATCH (h:Family)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
 WITH h, collect(DISTINCT p) AS members
 WHERE size(members) >= $min_members
 UNWIND members AS p

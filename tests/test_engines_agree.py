@@ -45,7 +45,10 @@ ASSIGNMENT_CYPHER = "MATCH (r:Record)-[:RESOLVES_TO]->(p:Person) RETURN r.key AS
 FACTS_CYPHER = ("MATCH (p:Person) RETURN p.key AS key, p.frag_involved AS involved, p.frag_concerns AS concerns, "
                 "p.frag_known AS known, p.frag_raised AS raised, p.frag_pairs AS pairs, "
                 "p.frag_unknown_pairs AS unknown, p.fragmentation AS fragmentation")
-HOUSEHOLD_FACTS_CYPHER = "MATCH (h:Household) RETURN h { .* } AS facts"
+HOUSEHOLD_FACTS_CYPHER = ("MATCH (h:Family) RETURN h.key AS key, h.households AS households, h.members AS members, "
+                          "h.agencies AS agencies, h.frag_members AS frag_members, h.frag_involved AS involved, "
+                          "h.frag_known AS known, h.frag_concerns AS concerns, h.frag_pairs AS pairs, "
+                          "h.frag_unknown_pairs AS unknown, h.fragmentation AS fragmentation ORDER BY key")
 BUSIEST_CYPHER = """
 MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
 WITH p, count(DISTINCT a) AS agencies

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from mashgraph.ingest.resolve.households import resolve_households
 from mashgraph.web import create_app
 from mashgraph.web.accounts import Accounts
 from mashgraph.web.security import CONTENT_SECURITY_POLICY
@@ -118,6 +119,7 @@ def build_sample_graph(store) -> None:
     ])
     store.write(SAMPLE_PLACES_CYPHER)
     store.write(SAMPLE_EVENTS_CYPHER)
+    resolve_households(store, "sample")  # as resolution leaves it: each household in a Family
 
 
 # A tiny saved-query library in F's file format, so the query pages have something to run.

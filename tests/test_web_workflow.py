@@ -73,7 +73,8 @@ def test_household_page_is_the_family_seen_whole(client, sample_store):
     from mashgraph.graph.analytics import refresh_facts
     refresh_facts(sample_store)
     html = client.get("/household/csc-la1:H1").get_data(as_text=True)
-    stored = sample_store.read("MATCH (h:Household {key: 'csc-la1:H1'}) RETURN h.fragmentation AS f").value()
+    stored = sample_store.read("MATCH (:Household {key: 'csc-la1:H1'})-[:IN_FAMILY]->(f:Family) "
+                               "RETURN f.fragmentation AS f").value()
     assert f"Fragmentation: <strong>{stored * 100:.0f}%</strong>" in html
 
 

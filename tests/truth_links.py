@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mashgraph.graph.analytics import refresh_facts, refresh_linked_risk
+from mashgraph.ingest.resolve.households import resolve_households
 
 __all__ = ["link_by_truth", "TruthLinkReport"]
 
@@ -102,7 +103,9 @@ def link_by_truth(store, truth_records_csv, batch_size: int = 5000) -> TruthLink
             for p in people if p.get(id_col) in wanted], batch_size)
     store.write(PEOPLE_FROM_RECORDS_DOB_CYPHER)
     store.write(PEOPLE_FROM_RECORDS_NAME_CYPHER)
-    # As resolve_records does: the derived facts and the linked risk follow the links.
+    # As resolve_records does: households of one family join over the persons (the real
+    # household resolution, on true persons), then the derived facts and linked risk follow.
+    resolve_households(store, "truth")
     refresh_facts(store)
     refresh_linked_risk(store)
     return TruthLinkReport(rows=len(rows), linked=linked, missing_records=len(rows) - linked,

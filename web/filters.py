@@ -18,7 +18,7 @@ from ..graph.types import Node, Path, Rel
 __all__ = ["init_app", "cell_link", "cell_text", "shown_text"]
 
 _PAGES = {"Person": "people.person", "Record": "people.record", "Household": "people.household",
-          "Address": "people.address"}
+          "Family": "people.household", "Address": "people.address"}
 
 # The page of each kind of graph.entities.EntityRef.
 REF_ENDPOINTS = {"person": "people.person", "record": "people.record", "household": "people.household",

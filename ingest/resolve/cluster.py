@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .guards import dates_far_apart
 
@@ -135,8 +135,12 @@ def new_person_key(seed_record: str, salt: int = 0) -> str:
     return "P" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def assign_person_keys(clusters: list[list[str]], previous: Mapping[str, str]) -> dict[str, str]:
+def assign_person_keys(clusters: list[list[str]], previous: Mapping[str, str],
+                       new_key: Callable[[str, int], str] | None = None) -> dict[str, str]:
     """Record key -> person key, keeping existing keys wherever a cluster survives.
+
+    ``new_key(seed, salt)`` makes a fresh key (default :func:`new_person_key`; resolved
+    households use the same rule with their own prefix, ``households.py``).
 
     Rule (documented in docs/resolution.md):
 
@@ -168,15 +172,16 @@ def assign_person_keys(clusters: list[list[str]], previous: Mapping[str, str]) -
     # Keys held by records now in other persons stay reserved, so a new person
     # never takes an old person's key by accident.
     reserved = taken | set(previous.values())
+    new_key = new_key or new_person_key
     out: dict[str, str] = {}
     for idx, members in sorted(enumerate(clusters), key=lambda item: item[1][0]):
         key = chosen.get(idx)
         if key is None:
             salt = 0
-            key = new_person_key(members[0], salt)
+            key = new_key(members[0], salt)
             while key in reserved:
                 salt += 1
-                key = new_person_key(members[0], salt)
+                key = new_key(members[0], salt)
             reserved.add(key)
         for m in members:
             out[m] = key

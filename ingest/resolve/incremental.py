@@ -12,7 +12,9 @@
    all records (``model.predict_increment``): existing pairs are never rescored;
 4. links are clustered under the same guards, decisions win, person keys are
    kept, and only the persons and links that changed are written; the review band
-   gains this run's pairs.
+   gains this run's pairs;
+5. only the household records these records can relink are resolved again into families
+   (``households.households_in_scope``).
 
 It falls back to a full run when there is no saved state, when the state is not
 that of the latest run, or when a human decided since that two records of one
@@ -117,6 +119,10 @@ class _Increment(_Resolution):
 
     def save_model(self) -> None:
         """Nothing to save: the model is the saved one."""
+
+    def touched_records(self) -> list[str] | None:
+        """Only new, changed and moved records can relink households."""
+        return sorted(self.fresh | {m["record"] for m in self.moved})
 
     def assign_persons(self) -> None:
         """Person rows and links only for what changed: fresh records and moved ones."""

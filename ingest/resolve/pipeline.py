@@ -26,6 +26,7 @@ from .config import ResolveSettings, pair_key
 from ..identifiers import STRONG_IDENTIFIERS, is_conflict_scope
 from .decisions import BINDING_DECISIONS
 from .guards import model_guard
+from .households import resolve_households
 from .model import level_labels, load_default_model, predict_with_model, train_and_predict
 from .prepare import clean_records, load_records
 from .state import save_state
@@ -58,6 +59,9 @@ class ResolveReport:
     model_path: str | None = None
     mode: str = "full"
     fresh_records: int = 0
+    households: int = 0
+    families: int = 0
+    multi_household_families: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
 
@@ -76,6 +80,8 @@ class ResolveReport:
             f"{self.review_pairs} pairs to review; {self.ignored_decisions} decisions ignored",
             f"model: {self.model_source or 'none (fewer than two records)'}; saved to "
             f"{self.model_path or '-'}",
+            f"households: {self.households} agency household records -> {self.families} families "
+            f"({self.multi_household_families} recorded by 2+ household records)",
             f"mode: {self.mode}",
             f"timings: {t}",
         ]
@@ -138,6 +144,8 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
     # The shown name comes from the most trusted records (display.py), explained on the person
     # page: for the persons this run wrote (every person in a full run, the touched ones nightly).
     run.step("names", lambda: refresh_display_names(store, [p["key"] for p in run.persons]))
+    # Households of one family, recorded by several agencies, join into one Family (households.py).
+    run.step("households", run.resolve_households)
     # Derived fragmentation facts depend on who is who: recompute them (graph/analytics.py).
     if refresh:
         run.step("facts", lambda: refresh_facts(store))
@@ -418,6 +426,16 @@ class _Resolution:
 
     replaces_review = True
     """A full run's review band replaces the last one; an increment adds its pairs."""
+
+    def touched_records(self) -> list[str] | None:
+        """The records whose person this run may have changed (None: all of them)."""
+        return None
+
+    def resolve_households(self) -> None:
+        """Join the household records of one family into one resolved household (``Family``)."""
+        done = resolve_households(self.store, self.run, self.touched_records())
+        self.report.households, self.report.families = done.households, done.families
+        self.report.multi_household_families = done.multi_household_families
 
     def save_state(self) -> None:
         """Save the linking table and persons for the next incremental run (``state.py``)."""
