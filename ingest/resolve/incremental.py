@@ -3,9 +3,9 @@
 ``resolve_records(store, settings, incremental=True)`` (``mashgraph resolve run
 --incremental``) starts from the state the latest run saved (``state.py``):
 
-1. it reads only each record's key and ingestion run, and in full only the records
-   that are new or were written again since; a record written again with the same
-   linking values counts as unchanged;
+1. it reads the keys of the records written by ingestion runs the state has not seen
+   (every key only when records were deleted since), and in full only those records;
+   a record written again with the same linking values counts as unchanged;
 2. every existing person stays as it is; changed records are detached from theirs;
 3. new and changed records are linked by shared identifiers and scored with the
    saved model (no training) against the candidates the blocking rules find among
@@ -35,7 +35,7 @@ from .config import ResolveSettings
 from .model import predict_increment
 from .pipeline import _person_row, _Resolution
 from .prepare import clean_records, load_records
-from .state import READ_LINKS_CYPHER, READ_RECORD_RUNS_CYPHER, changed_rows, load_state
+from .state import READ_LINKS_CYPHER, changed_rows, load_state, record_runs
 from .storage import LATEST_RUN_CYPHER
 
 __all__ = ["start_increment"]
@@ -70,7 +70,7 @@ class _Increment(_Resolution):
     def read_records(self) -> None:
         """Read keys and ingestion runs; in full only records written since the last run."""
         timeout = self.store.settings.max_query_timeout_ms / 1000
-        runs = dict(self.store.read(READ_RECORD_RUNS_CYPHER, timeout=timeout).rows)
+        runs = record_runs(self.store, self.state, timeout)
         state = self.state[self.state["unique_id"].isin(runs.keys())]
         before = dict(zip(state["unique_id"], state["ingest_run"]))
         rewritten = sorted(k for k, r in runs.items() if k not in before or before[k] != r)

@@ -402,6 +402,19 @@ def _deterministic_recall(con: Any, id_pairs: pd.DataFrame) -> float:
     return float(min(0.95, max(0.2, found)))
 
 
+def _materialise(con: Any, columns: pd.DataFrame) -> None:
+    """Copy the linking table into DuckDB once (``mashgraph_all``) and split it into the fresh
+    records (``mashgraph_fresh``) and the rest: a registered DataFrame is a view that DuckDB
+    converts again on every scan, and blocking scans the table once per rule."""
+    con.register("mashgraph_frame", columns)
+    con.execute("CREATE TABLE mashgraph_all AS SELECT * FROM mashgraph_frame")
+    con.unregister("mashgraph_frame")
+    con.execute("CREATE TABLE mashgraph_fresh AS SELECT * FROM mashgraph_all WHERE is_fresh")
+    con.execute("CREATE TABLE mashgraph_rest AS SELECT * FROM mashgraph_all WHERE NOT is_fresh")
+    for name in ("mashgraph_all", "mashgraph_fresh", "mashgraph_rest"):
+        con.execute(f"ALTER TABLE {name} DROP COLUMN is_fresh")
+
+
 def predict_increment(table: pd.DataFrame, fresh: set[str], model: dict[str, Any], *,
                       floor: float, threads: int = 2) -> pd.DataFrame:
     """Score the pairs of an incremental run with a saved model (no training).
@@ -423,18 +436,20 @@ def predict_increment(table: pd.DataFrame, fresh: set[str], model: dict[str, Any
     model.pop("linker_uid", None)
     columns = table[MODEL_COLUMNS]
     is_fresh = columns["unique_id"].isin(fresh)
+    columns = columns.assign(is_fresh=is_fresh)
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {int(threads)}")
+    _materialise(con, columns)
     db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(columns.copy(), table_name="mashgraph_records"), model, log_level=None)
+    linker = Linker(db_api.register("mashgraph_all", table_name="mashgraph_records"), model, log_level=None)
     tf_columns = {lv["tf_adjustment_column"] for comp in model["comparisons"]
                   for lv in comp["comparison_levels"] if lv.get("tf_adjustment_column")}
     for column in sorted(tf_columns):
         linker.table_management.compute_tf_table(column)
-    new = db_api.register(columns[is_fresh].copy(), table_name="mashgraph_new")
+    new = db_api.register("mashgraph_fresh", table_name="mashgraph_new")
     parts = []
     if (~is_fresh).any():
-        old = db_api.register(columns[~is_fresh].copy(), table_name="mashgraph_existing")
+        old = db_api.register("mashgraph_rest", table_name="mashgraph_existing")
         parts.append(linker.inference.predict_between(
             new, old, threshold_match_probability=floor, warning_mode="never").as_pandas_dataframe())
     if int(is_fresh.sum()) >= 2:

@@ -19,6 +19,7 @@ from ..identifiers import STRONG_IDENTIFIERS
 from .model import MODEL_COLUMNS
 
 __all__ = ["STATE_TABLE", "STATE_META", "save_state", "load_state", "READ_RECORD_RUNS_CYPHER",
+           "READ_NEWER_RECORD_RUNS_CYPHER", "COUNT_RECORDS_CYPHER", "record_runs",
            "READ_LINKS_CYPHER", "changed_rows"]
 
 STATE_TABLE = "state.parquet"
@@ -28,6 +29,16 @@ READ_RECORD_RUNS_CYPHER = """
 MATCH (r:Record)
 RETURN r.key AS key, r.run AS ingest_run
 """
+
+# Records written by an ingestion run the saved state has not seen (new, or written again),
+# and how many records there are: enough to find what changed without reading every key.
+READ_NEWER_RECORD_RUNS_CYPHER = """
+MATCH (r:Record)
+WHERE r.run IS NULL OR NOT r.run IN $runs
+RETURN r.key AS key, r.run AS ingest_run
+"""
+
+COUNT_RECORDS_CYPHER = "MATCH (r:Record) RETURN count(r) AS records"
 
 # The current link of records that move to another person without a new link of their own.
 READ_LINKS_CYPHER = """
@@ -73,6 +84,26 @@ def load_state(model_dir: Path, latest_run: str | None) -> tuple[dict[str, Any],
     table = table.astype({"dob_is_default": bool}).astype(object)
     table = table.where(table.notna(), None)
     return meta, table
+
+
+def record_runs(store: Any, state: pd.DataFrame, timeout: float) -> dict[str, Any]:
+    """Record key -> ingestion run, for every record written since ``state`` was saved and
+    for the state's records still in the store (those unchanged are taken from the state).
+
+    Only records of ingestion runs the state has not seen are read, unless records were
+    deleted since (the store then holds fewer than the state's plus the new ones): then
+    every key is read.
+    """
+    known = state["ingest_run"].tolist()
+    seen = sorted({r for r in known if r is not None})
+    newer = dict(store.read(READ_NEWER_RECORD_RUNS_CYPHER, {"runs": seen}, timeout=timeout).rows)
+    in_state = set(state["unique_id"])
+    added = sum(1 for k in newer if k not in in_state)
+    if store.read(COUNT_RECORDS_CYPHER, timeout=timeout).value() != len(in_state) + added:
+        return dict(store.read(READ_RECORD_RUNS_CYPHER, timeout=timeout).rows)
+    runs = dict(zip(state["unique_id"], known))
+    runs.update(newer)
+    return runs
 
 
 def changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> set[str]:
