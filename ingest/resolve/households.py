@@ -12,8 +12,9 @@ households by the resolved persons they contain. Two household records are linke
 - ``same members``: they hold exactly the same persons (a family of one that moved);
 - ``member and address``: they share a person who lived at the same address in both, at
   overlapping dates;
-- ``moved``: every member of the smaller one is in the other, and one ends within a month
-  of the day the other begins (a family's tenancy at its old address, then at its new one).
+- ``moved``: at least half the members of the smaller one are in the other, and one ends
+  within a month of the day the other begins (a family's tenancy at its old address, then
+  at its new one; after a move to another authority a member may not be resolved yet).
 
 Links are transitive (one family may have a social care household and two tenancies, one
 per address it lived at). Family keys are kept where a family survives, by the rule persons
@@ -216,7 +217,7 @@ def family_link(a: HouseholdRecord, b: HouseholdRecord) -> FamilyLink | None:
         return FamilyLink(a.key, b.key, "same members", shared, place, strength)
     if place is not None:
         return FamilyLink(a.key, b.key, "member and address", shared, place, strength)
-    if len(shared) == smaller and _adjoin(_period(a), _period(b)):
+    if 2 * len(shared) >= smaller and _adjoin(_period(a), _period(b)):
         return FamilyLink(a.key, b.key, "moved", shared, None, strength)
     return None
 

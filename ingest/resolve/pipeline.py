@@ -80,8 +80,8 @@ class ResolveReport:
             f"{self.review_pairs} pairs to review; {self.ignored_decisions} decisions ignored",
             f"model: {self.model_source or 'none (fewer than two records)'}; saved to "
             f"{self.model_path or '-'}",
-            f"households: {self.households} agency household records -> {self.families} families "
-            f"({self.multi_household_families} recorded by 2+ household records)",
+            f"households: {self.households} agency household records compared -> {self.families} "
+            f"families ({self.multi_household_families} recorded by 2+ household records)",
             f"mode: {self.mode}",
             f"timings: {t}",
         ]
