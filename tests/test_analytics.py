@@ -124,7 +124,7 @@ MATCH (c:Concern)<-[:RAISES]-(x)-[:ABOUT|INVOLVES|FOR]->(:Record)-[:RESOLVES_TO]
 WHERE c.key IN ['1B', '1C', '2B', '2C', '3B', '3C', '4B', '4C']
 WITH DISTINCT c, x, p, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until)
-MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(h:Household)
+MATCH (p)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(h:Family)
 WITH DISTINCT h, x, d,
      CASE WHEN c.key IN ['3B', '3C'] THEN 'domestic abuse'
           WHEN c.key IN ['4B', '4C'] THEN 'mental health'
@@ -155,7 +155,7 @@ WITH h, latest.start AS window_start, latest.win AS win,
      reduce(s = latest.start, e IN latest.win | CASE WHEN e.d > s THEN e.d ELSE s END) AS window_end
 WITH h, window_start, window_end, [e IN win | coalesce(e.raiser, '?') + ': ' + e.need] AS labels
 WITH h, window_start, window_end, reduce(s = [], l IN labels | CASE WHEN l IN s THEN s ELSE s + l END) AS raised
-MATCH (h)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
+MATCH (h)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(m:Person)
 WITH h, window_start, window_end, raised, m ORDER BY m.key
 WITH h, window_start, window_end, raised, collect(DISTINCT m.key) AS people
 RETURN h.key AS household, people, window_start, window_end, raised AS raised_by
@@ -169,7 +169,7 @@ WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
 WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
-OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(:Family)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
 WITH v, concerns, collect(DISTINCT c1) AS via_household
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
 WITH v, concerns, via_household, collect({c: c2, f1: l1.from, t1: l1.to, f2: l2.from, t2: l2.to}) AS via_address

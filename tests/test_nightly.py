@@ -64,7 +64,7 @@ _FACTS = ("MATCH (p:Person) RETURN p.key, p.frag_involved, p.frag_concerns, p.fr
 _EVENT_FACTS = ("MATCH (x) WHERE x:Referral OR x:Incident OR x:Episode "
                 "RETURN x.key, x.frag_known_by, x.frag_raised_by ORDER BY x.key")
 _HOME_FACT = "MATCH (p:Person) RETURN p.key, p.frag_youngest_housemate_year"
-_HOUSEHOLD_FACTS = ("MATCH (h:Household) RETURN h.key, h.frag_members, h.frag_involved, h.frag_known, "
+_HOUSEHOLD_FACTS = ("MATCH (h:Family) RETURN h.key, h.frag_members, h.frag_involved, h.frag_known, "
                     "h.frag_concerns, h.frag_pairs, h.frag_unknown_pairs, h.fragmentation ORDER BY h.key")
 
 
