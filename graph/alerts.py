@@ -41,7 +41,8 @@ __all__ = ["Match", "RunReport", "alert_queries", "run_alerts", "events_about", 
 RUN_USER = "mashgraph alerts run"
 
 _ABOUT = "|".join(kind.about for kind in EVENT_KINDS.values())
-# Every event (referral, incident, episode) about a record of these people or members of these households.
+# Every event (referral, incident, episode) about a record of these people or members of these households
+# (an agency's Household record, or a resolved household, Family: every agency's record of it).
 EVENTS_ABOUT_CYPHER = f"""
 UNWIND $persons AS pk
 MATCH (:Person {{key: pk}})<-[:RESOLVES_TO]-(:Record)<-[:{_ABOUT}]-(e)
@@ -49,6 +50,10 @@ RETURN DISTINCT e.key AS key
 UNION
 UNWIND $households AS hk
 MATCH (:Household {{key: hk}})<-[:MEMBER_OF]-(:Record)<-[:{_ABOUT}]-(e)
+RETURN DISTINCT e.key AS key
+UNION
+UNWIND $households AS hk
+MATCH (:Family {{key: hk}})<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)<-[:{_ABOUT}]-(e)
 RETURN DISTINCT e.key AS key
 """
 
