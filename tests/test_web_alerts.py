@@ -22,7 +22,8 @@ from test_web import ADMIN_PASSWORD, PASSWORD, csrf_from, login, users_template 
 from truth_links import link_by_truth
 
 FIXTURE = FIXTURES / "synth"
-TRIO = "toxic-trio:csc-la1:H8850423"
+# The toxic-trio family, keyed by its resolved household (Family) over csc-la1:H8850423.
+TRIO = "toxic-trio:F28d141aaf1ce"
 
 
 @pytest.fixture(scope="module")
