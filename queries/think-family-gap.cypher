@@ -27,7 +27,7 @@ WHERE v.frag_youngest_housemate_year >= d.year - 18 AND d >= date($since) AND d 
   AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
 WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
-OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(:Family)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
 WITH v, concerns, collect(DISTINCT c1) AS via_household
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(a:Address)
 WITH v, concerns, via_household, a, collect([l1.from, l1.to]) AS stays

@@ -169,7 +169,7 @@ WITH DISTINCT v, x, ac, coalesce(x.date, x.start) AS d
 WHERE d >= date($since) AND d <= date($until) AND (v.dob <= d - duration({years: 18}) OR v.dob.year <= d.year - 80)
 WITH v, x, d, collect(ac.key) AS risks
 WITH v, collect({x: x.key, d: d, risks: risks}) AS concerns
-OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)-[:IN_FAMILY]->(:Family)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
+OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[:MEMBER_OF]->(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(c1:Person)
 WITH v, concerns, collect(DISTINCT c1) AS via_household
 OPTIONAL MATCH (v)<-[:RESOLVES_TO]-(:Record)-[l1:LIVES_AT]->(:Address)<-[l2:LIVES_AT]-(:Record)-[:RESOLVES_TO]->(c2:Person)
 WITH v, concerns, via_household, collect({c: c2, f1: l1.from, t1: l1.to, f2: l2.from, t2: l2.to}) AS via_address
