@@ -38,20 +38,10 @@ from .resolve.config import ResolveSettings
 from .resolve.pipeline import ResolveReport, resolve_records
 from .synth.days import day_dir, iter_days
 
-__all__ = ["NightReport", "run_night", "replay", "read_manifest", "RESOLVED_PERSONS_CYPHER",
-           "RESOLVED_FAMILY_PERSONS_CYPHER"]
+__all__ = ["NightReport", "run_night", "replay", "read_manifest", "RESOLVED_PERSONS_CYPHER"]
 
 # The persons a resolution run wrote (WRITE_PERSONS_CYPHER stamps its run key on them).
 RESOLVED_PERSONS_CYPHER = "MATCH (p:Person) WHERE p.run = $run RETURN p.key AS key"
-
-# The members of the resolved households (Family) the run changed (ingest/resolve/households.py
-# stamps its run key on them): a family that lost a household record needs its facts again.
-RESOLVED_FAMILY_PERSONS_CYPHER = """
-MATCH (f:Family)
-WHERE f.run = $run
-MATCH (f)<-[:IN_FAMILY]-(:Household)<-[:MEMBER_OF]-(:Record)-[:RESOLVES_TO]->(p:Person)
-RETURN DISTINCT p.key AS key
-"""
 
 
 @dataclass
@@ -110,7 +100,6 @@ def run_night(store: Any, job_file: str | Path, *, settings: ResolveSettings | N
     t = time.perf_counter()
     persons = before | touched_persons(store, touched)
     persons |= set(store.read(RESOLVED_PERSONS_CYPHER, {"run": resolved.run}, timeout=600).column("key"))
-    persons |= set(store.read(RESOLVED_FAMILY_PERSONS_CYPHER, {"run": resolved.run}, timeout=600).column("key"))
     facts = refresh_facts(store, persons=persons, events=touched)
     timings["facts"] = round(timings["facts"] + time.perf_counter() - t, 3)
     risk = timed("linked-risk", lambda: _linked_risk(store)) if linked_risk else None
