@@ -155,3 +155,22 @@ def test_a_family_two_agencies_recorded_is_one_toxic_trio_row(world):
     assert ranked == [[len(people), len(page.recorded_as)]]
     # A full run agrees with the increment.
     assert resolve_households(world, "full").changed_links == 0
+
+
+def test_resolution_indexes_the_families_of_a_graph_loaded_before_they_existed(tmp_path):
+    """A graph ingested by an older release has no index on Family keys; resolving it creates one
+    (without it the household page and every saved-query page scan all families per key)."""
+    from mashgraph.graph import open_store
+    from mashgraph.ingest.jobs import run_job
+    from mashgraph.ingest.resolve import resolve_records
+    from mashgraph.settings import load_settings
+
+    with open_store(str(tmp_path / "graph"), load_settings(environ={})) as store:
+        run_job(store, FIXTURES / "synth" / "job.yml")
+        graph = store._graph  # the embedded FalkorDB graph: undo what ensure_schema made for Family
+        graph.execute_command("GRAPH.CONSTRAINT", "DROP", graph.name, "UNIQUE", "NODE", "Family",
+                              "PROPERTIES", "1", "key")
+        store.write("DROP INDEX FOR (n:Family) ON (n.key)")
+        assert "Family" not in {row[1] for row in store.schema().rows}
+        resolve_records(store)
+        assert {row[0] for row in store.schema().rows if row[1] == "Family"} == {"index", "constraint"}

@@ -125,6 +125,9 @@ def resolve_records(store: GraphStore, settings: ResolveSettings | None = None, 
     cycle refreshes only the persons it touched, ``ingest/nightly.py``).
     """
     settings = settings or ResolveSettings()
+    # Resolution writes nodes a graph loaded by an older release may have no index for yet
+    # (Person, Family, ReviewPair...): without one, every page looking them up by key scans them.
+    store.ensure_schema()
     run: _Resolution | None = None
     fallback = ""
     if incremental:
