@@ -192,6 +192,32 @@ ORDER BY concern_date DESC, person, child
 LIMIT $limit
 """
 
+# known-to-many-agencies and linked-risk-children before they read frag_involved.
+KNOWN_TO_MANY_DIRECT_CYPHER = """
+MATCH (p:Person)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(a:Agency)
+WITH p, count(DISTINCT a) AS agencies
+WHERE agencies >= $min_agencies
+MATCH (p)<-[:RESOLVES_TO]-(r:Record)-[:HELD_BY]->(a:Agency)
+WITH p, agencies, r, a.key AS agency
+ORDER BY agency
+WITH p, agencies, count(DISTINCT r) AS records, collect(DISTINCT agency) AS agency_keys
+RETURN p.key AS person, p.display_name AS name, p.dob AS dob, agencies, records,
+       reduce(s = '', k IN agency_keys | s + CASE WHEN s = '' THEN '' ELSE ', ' END + k) AS agency_list
+ORDER BY agencies DESC, records DESC, person
+LIMIT $limit
+"""
+
+LINKED_RISK_CHILDREN_DIRECT_CYPHER = """
+MATCH (p:Person)
+WHERE p.risk_score >= $min_score AND p.risk_age < $max_age
+  AND NOT (p)<-[:RESOLVES_TO]-(:Record)-[:HELD_BY]->(:Agency {kind: 'childrens_social_care'})
+RETURN p.key AS person, p.display_name AS name, p.risk_age AS age, p.risk_score AS score, p.risk_rank AS rank,
+       p.risk_reasons AS reasons, reduce(s = [], x IN coalesce(p.risk_paths, []) | s + split(x, '>')) AS path_people,
+       p.community AS community, p.risk_run AS computed
+ORDER BY score DESC, person
+LIMIT $limit
+"""
+
 DIRECT = {
     "fragmentation-persons": FRAGMENTATION_PERSONS_DIRECT_CYPHER,
     "fragmentation-households": FRAGMENTATION_HOUSEHOLDS_DIRECT_CYPHER,
@@ -199,6 +225,8 @@ DIRECT = {
     "siloed-concern": SILOED_CONCERN_DIRECT_CYPHER,
     "toxic-trio": TOXIC_TRIO_DIRECT_CYPHER,
     "think-family-gap": THINK_FAMILY_GAP_DIRECT_CYPHER,
+    "known-to-many-agencies": KNOWN_TO_MANY_DIRECT_CYPHER,
+    "linked-risk-children": LINKED_RISK_CHILDREN_DIRECT_CYPHER,
 }
 
 PARAMS = [
@@ -222,6 +250,9 @@ PARAMS = [
     ("toxic-trio", {"since": "2023-01-01", "until": "2024-06-30", "window_months": 12, "limit": 100000}),
     ("think-family-gap", {"since": "2000-01-01", "until": "today", "window_months": 12, "limit": 100000}),
     ("think-family-gap", {"since": "2023-01-01", "until": "2024-06-30", "window_months": 6, "limit": 100000}),
+    ("known-to-many-agencies", {"min_agencies": 1, "limit": 100000}),
+    ("known-to-many-agencies", {"min_agencies": 3, "limit": 100000}),
+    ("linked-risk-children", {"max_age": 18, "min_score": 0.0, "limit": 100000}),
 ]
 
 # Who knows of each event, straight from its relationships (graph/knowledge.py event_facts_cypher stores it).

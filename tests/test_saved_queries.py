@@ -624,6 +624,7 @@ def test_cli_run_formats_and_truncation(tmp_path):
         store.ensure_schema()
         for statement in GRAPH_CYPHERS:
             store.write(statement)
+        refresh_facts(store)  # written by hand, not ingested: the query reads the stored agencies
     runner = CliRunner()
     table = runner.invoke(cli, ["--db", db, "query", "run", "known-to-many-agencies"])
     assert table.exit_code == 0, table.output
