@@ -68,10 +68,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 from .knowledge import PERSON_SUBJECT, event_facts_cypher, knowledge_body
 from .model import EVENT_KINDS
+from .store import key_batches
 from .partnership import refresh_partnership_facts
 
 __all__ = ["refresh_facts", "refresh_linked_risk", "touched_persons", "FactsReport", "PERSON_KEYS_CYPHER",
@@ -210,7 +211,7 @@ def refresh_facts(store: Any, batch_size: int = BATCH_SIZE, *, persons: Iterable
         households = store.read(HOUSEHOLD_KEYS_CYPHER, timeout=600).column("key")
     else:
         keys = sorted(set(persons or ()))
-        households = sorted({k for part in _chunks(keys, batch_size)
+        households = sorted({k for part in key_batches(keys, batch_size)
                              for k in store.read(PERSON_HOUSEHOLDS_CYPHER, {"keys": part}, timeout=600).column("key")})
     report.persons = _write(store, PERSON_FACTS_CYPHER, keys, batch_size)
     _write(store, PERSON_HOME_FACTS_CYPHER, keys, batch_size)
@@ -226,10 +227,6 @@ def _write(store: Any, cypher: str, keys: list[str], batch_size: int) -> int:
     return store.write_batches(cypher, [{"key": k} for k in keys], batch_size) if keys else 0
 
 
-def _chunks(keys: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(keys), size):
-        yield keys[i:i + size]
-
 
 def touched_persons(store: Any, touched: Mapping[str, Iterable[str]], batch_size: int = BATCH_SIZE) -> set[str]:
     """Keys of the persons whose facts the written nodes ``touched`` (label -> keys) can change.
@@ -241,7 +238,7 @@ def touched_persons(store: Any, touched: Mapping[str, Iterable[str]], batch_size
         cypher = TOUCHED_PERSONS_CYPHER.get(label)
         if cypher is None:
             continue
-        for part in _chunks(sorted(keys), batch_size):
+        for part in key_batches(sorted(keys), batch_size):
             out.update(store.read(cypher, {"keys": part}, timeout=600).column("key"))
     return out
 

@@ -36,6 +36,7 @@ from typing import Any
 from ..errors import ValidationError
 from .knowledge import PERSON_SUBJECT
 from .model import EVENT_KINDS
+from .store import key_batches
 
 __all__ = ["SHARE_FACTS_CYPHER", "AGENCY_QUALITY_FACTS_CYPHER", "refresh_partnership_facts", "Period", "Filters", "PANELS", "Panel",
            "panel_params", "run_panel", "AGENCIES_CYPHER", "filter_choices"]
@@ -131,8 +132,8 @@ def refresh_partnership_facts(store: Any, persons: list[dict[str, str]], batch_s
     done = store.write_batches(SHARE_FACTS_CYPHER, persons, batch_size)
     keys = [p["key"] for p in persons]
     rows = [{"key": r["key"], "trend": trend_entries(r["firsts"], r["involved"], r["known"] or [])}
-            for i in range(0, len(keys), batch_size)
-            for r in store.read(SHARE_INPUT_CYPHER, {"keys": keys[i:i + batch_size]}, timeout=600).records()]
+            for part in key_batches(keys, batch_size)
+            for r in store.read(SHARE_INPUT_CYPHER, {"keys": part}, timeout=600).records()]
     store.write_batches(SHARE_TREND_CYPHER, rows, batch_size)
     store.write(AGENCY_QUALITY_FACTS_CYPHER)
     return done

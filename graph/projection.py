@@ -30,9 +30,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import networkx as nx
+
+from .store import key_batches
 
 __all__ = ["PersonInfo", "Projection", "project", "project_neighbourhood", "LINK_KINDS",
            "DEFAULT_KIND_WEIGHTS", "PERSON_KEYS_CYPHER", "PERSON_INFO_CYPHER", "CONCERN_EVENTS_CYPHER",
@@ -170,14 +172,10 @@ def _link(g: nx.Graph, a: str, b: str, kind: str, via: str, weights: dict[str, f
         data["via"] = (*data["via"], via)
 
 
-def _batches(keys: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(keys), size):
-        yield keys[i:i + size]
-
 
 def _read_persons(store: Any, keys: list[str], batch_size: int) -> dict[str, PersonInfo]:
     persons: dict[str, PersonInfo] = {}
-    for batch in _batches(keys, batch_size):
+    for batch in key_batches(keys, batch_size):
         for r in store.read(PERSON_INFO_CYPHER, {"keys": batch}, timeout=600):
             agencies = dict(a.split("|", 1) for a in (r["agencies"] or []))
             persons[r["key"]] = PersonInfo(r["key"], r["name"] or r["key"], r["dob"], agencies,
@@ -197,7 +195,7 @@ def project(store: Any, *, batch_size: int = BATCH_SIZE, hub_cap: int = HUB_CAP,
     memberships: list[tuple[str, str, str]] = []
     relatives: list[tuple[str, str, str]] = []
     dates: dict[str, dt.date] = {}
-    for batch in _batches(keys, batch_size):
+    for batch in key_batches(keys, batch_size):
         for person, kind, hub, date in store.read(MEMBERSHIPS_CYPHER, {"keys": batch}, timeout=600).rows:
             memberships.append((kind, hub, person))
             if date is not None:
@@ -291,7 +289,7 @@ def _expand(store: Any, frontier: list[str], memberships: set[tuple[str, str, st
     """Read the hubs and relatives of ``frontier``, then the persons of those hubs; the persons found."""
     found: set[str] = set()
     hubs: dict[str, set[str]] = {"household": set(), "address": set(), "incident": set()}
-    for batch in _batches(frontier, BATCH_SIZE):
+    for batch in key_batches(frontier, BATCH_SIZE):
         for person, kind, hub, date in store.read(MEMBERSHIPS_CYPHER, {"keys": batch}).rows:
             if (kind, hub, person) not in memberships:
                 hubs[kind].add(hub)

@@ -29,7 +29,7 @@ from .concerns import ALL_CONCERNS
 from .model import SCHEMA, SchemaSpec
 from .types import Result
 
-__all__ = ["Dialect", "GraphStore", "normalise_stats", "one_line", "redact_url", "known_fulltext",
+__all__ = ["Dialect", "GraphStore", "normalise_stats", "one_line", "redact_url", "known_fulltext", "key_batches",
            "SEED_CONCERNS_CYPHER", "WRITE_COUNTERS"]
 
 SEED_CONCERNS_CYPHER = """
@@ -232,6 +232,12 @@ class GraphStore(ABC):
     def _timeout_ms(self, timeout: float | None) -> int:
         ms = self.settings.query_timeout_ms if timeout is None else int(timeout * 1000)
         return max(1, min(ms, self.settings.max_query_timeout_ms))
+
+
+def key_batches(keys: list[str], size: int) -> Iterator[list[str]]:
+    """``keys`` in lists of at most ``size``, for reads that take ``UNWIND $keys``."""
+    for i in range(0, len(keys), size):
+        yield keys[i:i + size]
 
 
 def _batched(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
